@@ -1,0 +1,195 @@
+"""Schema as SQLAlchemy Core tables; Alembic migrations must keep the database equal to this.
+
+Invariants that two writers could break live in CHECK constraints: every payment and every
+item carries ``allocated_cents``, bounded by its amount, and each allocation increments both
+in the same transaction — so no allocation can exceed either side, on SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+# Integer primary keys auto-increment on both backends; BigInteger for the big tables.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("segment", String(32), nullable=False),
+    Column("tax_code", String(32), nullable=False, server_default=""),
+    Column("tax_code_valid", Boolean, nullable=False, server_default="0"),
+    Column("vat_number", String(32), nullable=False, server_default=""),
+    Column("email", String(200), nullable=False, server_default=""),
+    Column("phone", String(40), nullable=False, server_default=""),
+    Column("pec", String(200), nullable=False, server_default=""),
+    Column("address", String(300), nullable=False, server_default=""),
+    Column("postcode", String(10), nullable=False, server_default=""),
+    Column("city", String(100), nullable=False, server_default=""),
+    Column("province", String(4), nullable=False, server_default=""),
+    Column("iban", String(64), nullable=False, server_default=""),
+    Column("bonus_sociale", Boolean, nullable=False, server_default="0"),
+    Column("vulnerable", Boolean, nullable=False, server_default="0"),
+    Column("non_disconnectable", Boolean, nullable=False, server_default="0"),
+    Column("row_hash", String(32), nullable=False),
+    CheckConstraint("kind IN ('person', 'business')", name="kind"),
+    CheckConstraint(
+        "segment IN ('residential', 'business', 'public_administration')", name="segment"
+    ),
+)
+Index("ix_customers_tax_code", customers.c.tax_code)
+Index("ix_customers_iban", customers.c.iban)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("utility", String(16), nullable=False),
+    Column("supply_point", String(40), nullable=False, server_default=""),
+    Column("status", String(16), nullable=False),
+    Column("payment_method", String(16), nullable=False),
+    Column("start_date", Date),
+    Column("end_date", Date),
+    Column("row_hash", String(32), nullable=False),
+    CheckConstraint("utility IN ('electricity', 'gas', 'water', 'telco')", name="utility"),
+    CheckConstraint("status IN ('active', 'suspended', 'terminated')", name="status"),
+    CheckConstraint(
+        "payment_method IN ('sdd', 'bank_transfer', 'postal_slip', 'pagopa', 'card')",
+        name="payment_method",
+    ),
+)
+Index("ix_contracts_customer_id", contracts.c.customer_id)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("contract_id", Id, ForeignKey("contracts.id")),
+    Column("kind", String(16), nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("period_start", Date),
+    Column("period_end", Date),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("allocated_cents", BigInteger, nullable=False, server_default="0"),
+    Column("disputed", Boolean, nullable=False, server_default="0"),
+    Column("payment_reference", String(40), nullable=False, server_default=""),
+    Column("row_hash", String(32), nullable=False),
+    CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind"),
+    CheckConstraint(
+        "(kind = 'invoice' AND amount_cents >= 0) OR (kind = 'credit_note' AND amount_cents <= 0)",
+        name="sign",
+    ),
+    CheckConstraint(
+        "allocated_cents >= 0 AND allocated_cents <= CASE WHEN amount_cents > 0 "
+        "THEN amount_cents ELSE 0 END",
+        name="allocated_within_amount",
+    ),
+    CheckConstraint("due_date >= issue_date", name="due_after_issue"),
+)
+Index("ix_invoices_customer_id", invoices.c.customer_id)
+Index("ix_invoices_due_date", invoices.c.due_date)
+
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("invoice_id", Id, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    CheckConstraint("kind IN ('energy', 'network', 'excise', 'vat', 'fees', 'other')", name="kind"),
+    UniqueConstraint("invoice_id", "kind", name="uq_invoice_lines_invoice_kind"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("bank_reference", String(64), nullable=False, unique=True),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("value_date", Date, nullable=False),
+    Column("booking_date", Date),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("allocated_cents", BigInteger, nullable=False, server_default="0"),
+    Column("customer_id", Id, ForeignKey("customers.id")),
+    Column("payer_name", String(200), nullable=False, server_default=""),
+    Column("payer_iban", String(64), nullable=False, server_default=""),
+    Column("payer_tax_code", String(32), nullable=False, server_default=""),
+    Column("reference", Text, nullable=False, server_default=""),
+    Column("row_hash", String(32), nullable=False),
+    CheckConstraint(
+        "channel IN ('bank_transfer', 'sdd', 'postal_slip', 'pagopa', 'card', 'cash')",
+        name="channel",
+    ),
+    CheckConstraint("status IN ('in_transit', 'booked', 'unapplied')", name="status"),
+    CheckConstraint("amount_cents > 0", name="positive"),
+    CheckConstraint(
+        "allocated_cents >= 0 AND allocated_cents <= amount_cents", name="allocated_within_amount"
+    ),
+)
+Index("ix_payments_customer_id", payments.c.customer_id)
+
+allocations = Table(
+    "allocations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("payment_id", Id, ForeignKey("payments.id"), nullable=False),
+    Column("invoice_id", Id, ForeignKey("invoices.id"), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("confidence", Float, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("amount_cents > 0", name="positive"),
+    CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
+)
+Index("ix_allocations_payment_id", allocations.c.payment_id)
+Index("ix_allocations_invoice_id", allocations.c.invoice_id)
+
+import_files = Table(
+    "import_files",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("entity", String(16), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+)
+Index("ix_import_files_sha256", import_files.c.sha256)

@@ -1,0 +1,1 @@
+"""Banking standards as small pure modules."""

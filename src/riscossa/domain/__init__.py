@@ -1,0 +1,1 @@
+"""Pure domain model: stdlib, Decimal and pure validation libraries only."""
