@@ -73,5 +73,5 @@ class Money:
         return f"{sign}{grouped},{cents:02d} €"
 
 
-def total(amounts: "list[Money] | tuple[Money, ...]") -> Money:
+def total(amounts: list[Money] | tuple[Money, ...]) -> Money:
     return Money(sum(m.cents for m in amounts))
