@@ -19,7 +19,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
-        """An explicit URL (``--db``) wins over ``RISCOSSA_DATABASE_URL``, then ``./riscossa.db``."""
+        """``--db`` wins over ``RISCOSSA_DATABASE_URL``, then ``./riscossa.db``."""
         url = database_url or os.environ.get("RISCOSSA_DATABASE_URL") or ""
         if not url:
             url = sqlite_url(DEFAULT_DATABASE_FILE)
