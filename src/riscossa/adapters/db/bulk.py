@@ -1,0 +1,109 @@
+"""Bulk writes at driver speed: SQLite ``executemany`` and PostgreSQL ``COPY``.
+
+SQLAlchemy's per-row parameter handling costs more than the database itself at a million
+rows, so bulk paths hand typed polars frames straight to the driver, inside the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Table, select
+
+CHUNK = 5_000
+
+
+def _driver_frame(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
+    """SQLite: dates as ISO text and booleans as 0/1, the way SQLAlchemy stores them."""
+    if dialect != "sqlite":
+        return frame
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            casts.append(pl.col(name).dt.to_string("%Y-%m-%d"))
+        elif dtype == pl.Boolean:
+            casts.append(pl.col(name).cast(pl.Int8))
+    return frame.with_columns(casts) if casts else frame
+
+
+def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
+    """Insert every row of ``frame`` (columns named like the table's) into ``table``."""
+    if frame.height == 0:
+        return 0
+    columns = frame.columns
+    if conn.dialect.name == "postgresql":
+        buffer = io.BytesIO()
+        frame.write_csv(buffer, include_header=False, quote_style="non_numeric", null_value="")
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur:  # type: ignore[attr-defined]
+            names = ", ".join(f'"{c}"' for c in columns)
+            with cur.copy(f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(buffer.getvalue())
+        return frame.height
+    rows = _driver_frame(frame, conn.dialect.name).rows()
+    placeholders = ", ".join("?" for _ in columns)
+    names = ", ".join(f'"{c}"' for c in columns)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()  # type: ignore[attr-defined]
+    cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", rows)
+    cursor.close()
+    return frame.height
+
+
+def update_frame(conn: Connection, table: Table, frame: pl.DataFrame, key: str = "id") -> int:
+    """Update rows by ``key`` with the other columns of ``frame``."""
+    if frame.height == 0:
+        return 0
+    columns = [c for c in frame.columns if c != key]
+    frame = _driver_frame(frame.select(*columns, key), conn.dialect.name)
+    marker = "%s" if conn.dialect.name == "postgresql" else "?"
+    sets = ", ".join(f'"{c}" = {marker}' for c in columns)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()  # type: ignore[attr-defined]
+    cursor.executemany(f'UPDATE {table.name} SET {sets} WHERE "{key}" = {marker}', frame.rows())
+    cursor.close()
+    return frame.height
+
+
+def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """Ids for rows about to be inserted, so that children can reference them in bulk."""
+    if count == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+            f"FROM generate_series(1, {int(count)})"
+        ).scalars()
+        return sorted(int(r) for r in rows)
+    # SQLite: the transaction began IMMEDIATE, so no other writer can take these ids.
+    start = conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar_one()
+    return list(range(int(start) + 1, int(start) + 1 + count))
+
+
+def fetch_by_keys(
+    conn: Connection,
+    table: Table,
+    key: str,
+    keys: Sequence[Any],
+    schema: dict[str, Any],
+) -> pl.DataFrame:
+    """Rows whose ``key`` is among ``keys`` (columns and dtypes from ``schema``), chunked."""
+    names = list(schema)
+    wanted = [table.c[n] for n in names]
+    frames: list[pl.DataFrame] = []
+    if keys and conn.execute(select(table.c.id).limit(1)).first() is not None:
+        for start in range(0, len(keys), CHUNK):
+            chunk = list(keys[start : start + CHUNK])
+            result = conn.execute(select(*wanted).where(table.c[key].in_(chunk))).all()
+            if result:
+                frames.append(pl.DataFrame([tuple(r) for r in result], schema=schema, orient="row"))
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(frames)
