@@ -7,10 +7,10 @@ from riscossa.adapters.cell_parsing import italian_preferred, parse_amount, pars
 
 
 def amounts(values: list[str | None], prefer: bool | None = None) -> list[tuple]:
-    frame = pl.DataFrame({"a": values}, schema={"a": pl.Utf8})
-    pref = italian_preferred(pl.col("a")) if prefer is None else prefer
-    value, error = parse_amount(pl.col("a"), pref)
-    return list(frame.select(value.alias("v"), error.alias("e")).iter_rows())
+    series = pl.Series("a", values, dtype=pl.Utf8)
+    pref = italian_preferred(series) if prefer is None else prefer
+    value, error = parse_amount(series, pref)
+    return list(zip(value.to_list(), error.to_list(), strict=True))
 
 
 @pytest.mark.parametrize(
@@ -63,9 +63,8 @@ def test_blank_amount_is_null_without_error() -> None:
 
 
 def dates(values: list[str | None]) -> list[tuple]:
-    frame = pl.DataFrame({"d": values}, schema={"d": pl.Utf8})
-    value, error = parse_date(pl.col("d"))
-    return list(frame.select(value.alias("v"), error.alias("e")).iter_rows())
+    value, error = parse_date(pl.Series("d", values, dtype=pl.Utf8))
+    return list(zip(value.to_list(), error.to_list(), strict=True))
 
 
 @pytest.mark.parametrize(
@@ -86,7 +85,9 @@ def test_dates(text: str, expected: dt.date) -> None:
     assert dates([text]) == [(expected, None)]
 
 
-@pytest.mark.parametrize("text", ["31/02/2025", "13/13/2025", "03/31/2025", "yesterday", "1/1/1850"])
+@pytest.mark.parametrize(
+    "text", ["31/02/2025", "13/13/2025", "03/31/2025", "yesterday", "1/1/1850"]
+)
 def test_bad_dates(text: str) -> None:
     [(value, error)] = dates([text])
     assert value is None

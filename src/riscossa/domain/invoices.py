@@ -55,7 +55,7 @@ class Invoice:
             raise ValidationError(f"invoice {self.number}: negative amount (use a credit note)")
         if self.kind is InvoiceKind.CREDIT_NOTE and self.amount.is_positive():
             raise ValidationError(f"credit note {self.number}: amount must be negative")
-        if self.lines and total(list(self.lines)) != self.amount:
+        if self.lines and total([line.amount for line in self.lines]) != self.amount:
             raise ValidationError(f"invoice {self.number}: lines do not add up to the total")
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError(f"invoice {self.number}: billing period ends before it starts")

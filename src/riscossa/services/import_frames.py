@@ -13,7 +13,6 @@ import polars as pl
 
 from riscossa.adapters.cell_parsing import (
     clean_text,
-    fold,
     italian_preferred,
     parse_amount,
     parse_choice,
@@ -75,10 +74,11 @@ def map_headers(table: Table, schema: EntitySchema) -> tuple[dict[str, int], lis
     found: dict[str, int] = {}
     ignored: list[str] = []
     for index, header in enumerate(table.headers):
-        spec = lookup.get(normalise_header(header))
-        if spec is None:
+        match = lookup.get(normalise_header(header))
+        if match is None:
             ignored.append(header)
             continue
+        spec = match
         if spec.name in found:
             first = table.headers[found[spec.name]]
             raise ImportFileError(
@@ -104,47 +104,44 @@ def type_table(table: Table, schema: EntitySchema) -> TypedTable:
         blank = pl.all_horizontal([clean_text(pl.col(c)).is_null() for c in mapped])
     else:
         blank = pl.lit(True)
-    blank_rows = frame.select(blank.sum()).item()
+    blank_rows = int(frame.select(blank.sum()).item())
     frame = frame.filter(~blank)
-    raw_columns: dict[str, pl.Expr] = {}
-    value_columns: list[pl.Expr] = [pl.col(ROW_COLUMN)]
-    error_columns: list[tuple[str, pl.Expr]] = []
+    columns: list[pl.Series] = [frame.get_column(ROW_COLUMN)]
+    checks: list[tuple[str, str]] = []
+
+    def check(field_name: str, errors: pl.Series) -> None:
+        name = f"{ERR_PREFIX}{len(checks)}"
+        columns.append(errors.alias(name))
+        checks.append((name, field_name))
+
     for spec in schema.fields:
         if spec.name not in positions:
-            default = pl.lit(spec.default, dtype=pl.Utf8) if spec.default else None
-            value_columns.append(
-                (default if default is not None else pl.lit(None, dtype=_dtype(spec))).alias(
-                    spec.name
-                )
-            )
+            fill = spec.default if spec.default is not None else None
+            columns.append(pl.Series(spec.name, [fill] * frame.height, dtype=_dtype(spec)))
             continue
-        col = pl.col(f"c{positions[spec.name]}")
-        raw_columns[spec.name] = col
-        value, error = _parse(spec, col)
+        cells = frame.get_column(f"c{positions[spec.name]}")
+        value, error = _parse(spec, cells)
         if spec.default is not None:
-            value = value.fill_null(pl.lit(spec.default))
-        value_columns.append(value.alias(spec.name))
+            value = value.fill_null(spec.default)
+        columns.append(value.alias(spec.name))
         if error is not None:
-            error_columns.append((spec.name, error))
+            check(spec.name, error)
         if spec.required:
-            error_columns.append(
-                (
-                    spec.name,
-                    pl.when(clean_text(col).is_null()).then(pl.lit("required value missing")),
-                )
+            missing = cells.str.strip_chars().fill_null("") == ""
+            check(
+                spec.name,
+                pl.Series([None, "required value missing"], dtype=pl.Utf8).gather(
+                    missing.cast(pl.UInt32)
+                ),
             )
     headers = {name: table.headers[i] for name, i in positions.items()}
-    typed = TypedTable(
-        frame=frame.select(
-            *value_columns,
-            *(e.alias(f"{ERR_PREFIX}{i}") for i, (_, e) in enumerate(error_columns)),
-        ),
+    return TypedTable(
+        frame=pl.DataFrame(columns),
         headers=headers,
         ignored_columns=ignored,
-        checks=[(f"{ERR_PREFIX}{i}", name) for i, (name, _) in enumerate(error_columns)],
-        blank_rows=int(blank_rows),
+        checks=checks,
+        blank_rows=blank_rows,
     )
-    return typed
 
 
 def _dtype(spec: FieldSpec) -> pl.DataType:
@@ -157,28 +154,33 @@ def _dtype(spec: FieldSpec) -> pl.DataType:
     return pl.Utf8()
 
 
-def _parse(spec: FieldSpec, col: pl.Expr) -> tuple[pl.Expr, pl.Expr | None]:
+def _parse(spec: FieldSpec, cells: pl.Series) -> tuple[pl.Series, pl.Series | None]:
     if spec.type is FieldType.AMOUNT:
-        return parse_amount(col, italian_preferred(col))
+        return parse_amount(cells, italian_preferred(cells))
     if spec.type is FieldType.DATE:
-        return parse_date(col)
+        return parse_date(cells)
     if spec.type is FieldType.BOOL:
-        value, error = parse_choice(col, _BOOL_MAP, fold(col), "yes/no value")
+        value, error = parse_choice(cells, _BOOL_MAP, "yes/no value")
         return value.replace_strict(
-            {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
+            ["true", "false"], [True, False], default=None, return_dtype=pl.Boolean
         ), error
     if spec.type is FieldType.CHOICE:
-        return parse_choice(col, spec.choices, fold(col), spec.name.replace("_", " "))
-    text = clean_text(col)
+        return parse_choice(cells, spec.choices, spec.name.replace("_", " "))
+    frame = pl.DataFrame({"c": cells}).select(text=clean_text(pl.col("c")))
     if spec.type is FieldType.CODE:
-        text = text.str.replace_all(r"[\s\u00a0]", "").str.to_uppercase()
-    error = None
-    if spec.max_length:
-        error = pl.when(text.str.len_chars() > spec.max_length).then(
-            pl.format(f"longer than {spec.max_length} characters: '{{}}'", text)
+        frame = frame.select(
+            text=pl.col("text").str.replace_all(r"[\s\u00a0]", "").str.to_uppercase()
         )
-        text = pl.when(text.str.len_chars() > spec.max_length).then(None).otherwise(text)
-    return text, error
+    if not spec.max_length:
+        return frame.get_column("text"), None
+    too_long = pl.col("text").str.len_chars() > spec.max_length
+    out = frame.select(
+        text=pl.when(too_long).then(None).otherwise(pl.col("text")),
+        error=pl.when(too_long).then(
+            pl.format(f"longer than {spec.max_length} characters: '{{}}'", pl.col("text"))
+        ),
+    )
+    return out.get_column("text"), out.get_column("error")
 
 
 def flag_duplicates(typed: TypedTable, key: str) -> None:

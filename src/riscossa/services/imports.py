@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, insert
@@ -169,11 +169,13 @@ def _write(
 
     ids = reserve_ids(conn, rules.table, new.height)
     new = new.drop(list(rules.guard_columns)).with_columns(pl.Series("id", ids, dtype=pl.Int64))
-    table_columns = [c for c in rules.table.c.keys() if c in new.columns]
+    table_columns = [c for c in (col.name for col in rules.table.columns) if c in new.columns]
     rules.before_insert(conn, new, result, now)
     new = rules.finish_new(new)
     insert_frame(
-        conn, rules.table, new.select([c for c in rules.table.c.keys() if c in new.columns])
+        conn,
+        rules.table,
+        new.select([c for c in (col.name for col in rules.table.columns) if c in new.columns]),
     )
     rules.after_insert(conn, new, result, now)
     result.imported = new.height
@@ -195,7 +197,7 @@ def _write(
 class _Rules:
     table: Table
     key_column: str
-    guard_columns: dict[str, Any] = {}
+    guard_columns: ClassVar[dict[str, Any]] = {}
 
     def prepare(self, typed: TypedTable, result: ImportResult) -> None:
         """Checks that need no database."""
@@ -371,7 +373,7 @@ class _Contracts(_Rules):
 class _Invoices(_Rules):
     table = t.invoices
     key_column = "number"
-    guard_columns = {"allocated_cents": pl.Int64}
+    guard_columns: ClassVar[dict[str, Any]] = {"allocated_cents": pl.Int64}
 
     def prepare(self, typed: TypedTable, result: ImportResult) -> None:
         f = typed.frame
@@ -513,7 +515,7 @@ def _insert_lines(conn: Connection, invoices: pl.DataFrame) -> None:
 class _Payments(_Rules):
     table = t.payments
     key_column = "bank_reference"
-    guard_columns = {"allocated_cents": pl.Int64}
+    guard_columns: ClassVar[dict[str, Any]] = {"allocated_cents": pl.Int64}
 
     def prepare(self, typed: TypedTable, result: ImportResult) -> None:
         typed.add_check(
@@ -638,7 +640,7 @@ class _Payments(_Rules):
                             result.file,
                             row,
                             "invoice_numbers",
-                            f"invoice '{number}' not found: that part of the payment stays unapplied",
+                            f"invoice '{number}' not found: that part stays unapplied",
                         )
                     )
                     continue
@@ -710,7 +712,7 @@ class _Payments(_Rules):
         marker = "%s" if conn.dialect.name == "postgresql" else "?"
         raw = conn.connection.driver_connection
         assert raw is not None
-        cursor = raw.cursor()  # type: ignore[attr-defined]
+        cursor = raw.cursor()
         cursor.executemany(
             f"UPDATE invoices SET allocated_cents = allocated_cents + {marker} "
             f"WHERE id = {marker} AND allocated_cents + {marker} <= amount_cents",

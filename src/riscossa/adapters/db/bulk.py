@@ -40,7 +40,7 @@ def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
         frame.write_csv(buffer, include_header=False, quote_style="non_numeric", null_value="")
         raw = conn.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cur:  # type: ignore[attr-defined]
+        with raw.cursor() as cur:
             names = ", ".join(f'"{c}"' for c in columns)
             with cur.copy(f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
                 copy.write(buffer.getvalue())
@@ -50,7 +50,7 @@ def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
     names = ", ".join(f'"{c}"' for c in columns)
     raw = conn.connection.driver_connection
     assert raw is not None
-    cursor = raw.cursor()  # type: ignore[attr-defined]
+    cursor = raw.cursor()
     cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", rows)
     cursor.close()
     return frame.height
@@ -66,7 +66,7 @@ def update_frame(conn: Connection, table: Table, frame: pl.DataFrame, key: str =
     sets = ", ".join(f'"{c}" = {marker}' for c in columns)
     raw = conn.connection.driver_connection
     assert raw is not None
-    cursor = raw.cursor()  # type: ignore[attr-defined]
+    cursor = raw.cursor()
     cursor.executemany(f'UPDATE {table.name} SET {sets} WHERE "{key}" = {marker}', frame.rows())
     cursor.close()
     return frame.height
