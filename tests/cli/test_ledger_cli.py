@@ -172,7 +172,7 @@ def test_report_aging_table(db: str) -> None:
     assert result.exit_code == 0, result.output
     assert "2.234,56 €" in result.stdout
     assert "91-180" in result.stdout
-    assert "residential" in result.stdout
+    assert "Domestico" in result.stdout
 
 
 def test_default_as_of_is_today(db: str) -> None:

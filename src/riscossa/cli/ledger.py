@@ -41,6 +41,11 @@ AsOfOption = Annotated[
 ]
 
 BUCKET_LABELS = {NOT_DUE: "non scaduto"}
+SEGMENT_LABELS = {
+    "residential": "Domestico",
+    "business": "Business",
+    "public_administration": "P.A.",
+}
 
 
 def _amount(money: Money) -> str:
@@ -189,15 +194,15 @@ def aging_payload(report: AgingReport) -> dict[str, Any]:
 def _print_aging(report: AgingReport) -> None:
     columns = [("Totale", report.total), *report.by_segment.items()]
     table = Table(title=f"Anzianità del credito al {report.as_of:%d/%m/%Y}")
-    table.add_column("")
+    table.add_column("", no_wrap=True)
     for name, _totals in columns:
-        table.add_column(name, justify="right", no_wrap=True)
+        table.add_column(SEGMENT_LABELS.get(name, name), justify="right", no_wrap=True)
 
     def row(label: str, values: list[str]) -> None:
         table.add_row(label, *values)
 
     row("Clienti", [str(t.customers) for _n, t in columns])
-    row("Clienti con scaduto", [str(t.customers_with_overdue) for _n, t in columns])
+    row("con scaduto", [str(t.customers_with_overdue) for _n, t in columns])
     row("Partite aperte", [str(t.open_items) for _n, t in columns])
     row("Aperto", [t.open_amount.format_it() for _n, t in columns])
     row("Scaduto", [t.overdue.format_it() for _n, t in columns])
