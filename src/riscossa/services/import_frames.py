@@ -166,7 +166,10 @@ def _parse(spec: FieldSpec, cells: pl.Series) -> tuple[pl.Series, pl.Series | No
         ), error
     if spec.type is FieldType.CHOICE:
         return parse_choice(cells, spec.choices, spec.name.replace("_", " "))
-    frame = pl.DataFrame({"c": cells}).select(text=clean_text(pl.col("c")))
+    # An apostrophe before = + - @ is the anti-formula guard spreadsheets add: not data.
+    frame = pl.DataFrame({"c": cells}).select(
+        text=clean_text(pl.col("c")).str.replace(r"^'([=+\-@])", "$1")
+    )
     if spec.type is FieldType.CODE:
         frame = frame.select(
             text=pl.col("text").str.replace_all(r"[\s\u00a0]", "").str.to_uppercase()

@@ -1,0 +1,119 @@
+"""``riscossa demo``: a realistic portfolio, imported through the real path, summarised."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from riscossa.cli.app import (
+    DbOption,
+    JsonOption,
+    app,
+    console,
+    err_console,
+    handled_errors,
+    open_app,
+    print_json,
+)
+from riscossa.cli.ledger import _print_aging, aging_payload
+from riscossa.services.demo_run import DemoOutcome, run_demo
+
+
+@app.command("demo")
+def demo_command(
+    customers: Annotated[
+        int, typer.Option("--customers", min=1, help="Customers to generate.")
+    ] = 5000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same portfolio.")] = 42,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="Business date (default: today)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the generated files.")] = Path(
+        "demo-data"
+    ),
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Write XLSX instead of CSV.")] = False,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Generate a demo portfolio, import it into the database and print its aging."""
+    riscossa = open_app(db)
+    day = as_of.date() if as_of else riscossa.today()
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=json_output,
+    )
+    with progress, handled_errors():
+        task = progress.add_task("starting", total=None)
+        outcome = run_demo(
+            riscossa.engine,
+            out,
+            customers=customers,
+            seed=seed,
+            as_of=day,
+            file_format="xlsx" if xlsx else "csv",
+            step=lambda label: progress.update(task, description=label),
+        )
+    riscossa.engine.dispose()
+    if json_output:
+        print_json(_payload(outcome, riscossa.settings.database_url))
+        return
+    _print(outcome, riscossa.settings.database_url)
+
+
+def _payload(outcome: DemoOutcome, url: str) -> dict[str, Any]:
+    assert outcome.aging is not None
+    return {
+        "database": url,
+        "files": {
+            k: str(getattr(outcome.files, k))
+            for k in ("customers", "contracts", "invoices", "payments", "ground_truth")
+        },
+        "bad_data": outcome.files.bad_data,
+        "imports": {
+            k: {
+                "imported": r.imported,
+                "updated": r.updated,
+                "unchanged": r.unchanged,
+                "rejected": r.rejected,
+                "warnings": len(r.warnings),
+                "allocated": r.allocated,
+            }
+            for k, r in outcome.imports.items()
+        },
+        "aging": aging_payload(outcome.aging),
+    }
+
+
+def _print(outcome: DemoOutcome, url: str) -> None:
+    assert outcome.aging is not None
+    table = Table(title="Demo portfolio imported")
+    for header in ("File", "Imported", "Updated", "Unchanged", "Rejected", "Warnings"):
+        table.add_column(header, justify="left" if header == "File" else "right")
+    for result in outcome.imports.values():
+        table.add_row(
+            Path(result.file).name,
+            str(result.imported),
+            str(result.updated),
+            str(result.unchanged),
+            str(result.rejected),
+            str(len(result.warnings)),
+        )
+    console.print(table)
+    bad = ", ".join(f"{k} {v}" for k, v in sorted(outcome.files.bad_data.items()))
+    console.print(f"Deliberately bad data in the files (rejected or flagged): {bad}")
+    _print_aging(outcome.aging)
+    console.print(
+        f"Database: {url}\n"
+        "Next: [bold]riscossa report aging[/], [bold]riscossa ledger CUSTOMER_CODE[/], "
+        f"files in {Path(outcome.imports['customers'].file).parent}/"
+    )

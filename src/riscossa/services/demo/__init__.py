@@ -1,0 +1,1 @@
+"""Pieces of the demo portfolio generator; the entry point is ``services.demo_portfolio``."""

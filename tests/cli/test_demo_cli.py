@@ -1,0 +1,34 @@
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from riscossa.cli import commands  # noqa: F401
+from riscossa.cli.app import app
+
+
+def test_demo_builds_and_reports_a_portfolio(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    args = [
+        "demo",
+        "--customers",
+        "40",
+        "--seed",
+        "3",
+        "--as-of",
+        "2026-06-30",
+        "--out",
+        str(tmp_path / "files"),
+        "--db",
+        str(db),
+        "--json",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["imports"]["customers"]["imported"] == 40
+    assert payload["imports"]["invoices"]["imported"] > 300
+    assert payload["aging"]["customers"] == 40
+    again = json.loads(CliRunner().invoke(app, args).stdout)
+    assert again["imports"]["invoices"]["imported"] == 0
+    assert again["imports"]["invoices"]["unchanged"] == payload["imports"]["invoices"]["imported"]
