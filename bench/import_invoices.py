@@ -27,6 +27,7 @@ from riscossa.services.imports import import_file
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 LINES = ("energy", "network", "excise", "vat")
+LINE_COLUMNS = ("energy", "network", "excise", "vat", "fees", "other")
 
 
 def it_amount(cents: int) -> str:
@@ -89,51 +90,48 @@ def fresh_database(backend: str, folder: Path, name: str, pg_url: str) -> str:
 
 
 def floor(url: str, customers_file: Path, rows: list[tuple]) -> float:
-    """Same invoices and lines, typed in memory, loaded raw through the driver."""
+    """Same invoices with their line amounts, typed in memory, loaded raw through the driver."""
     engine = build_engine(url)
     import_file(engine, "customers", customers_file)
     with engine.connect() as conn:
         ids = dict(conn.execute(text("SELECT code, id FROM customers")).all())
+    line_columns = [None] * 6
+    positions = {kind: i for i, kind in enumerate(LINE_COLUMNS)}
     invoice_rows = []
-    line_rows = []
-    line_id = 0
     for i, (n, c, issue, due, total, *lines) in enumerate(rows, start=1):
-        invoice_rows.append((i, n, ids[c], "invoice", issue, due, total, 0, False, "", "x" * 32))
+        amounts = list(line_columns)
         for kind, cents in zip(LINES, lines, strict=True):
-            line_id += 1
-            line_rows.append((line_id, i, kind, cents))
+            amounts[positions[kind]] = cents
+        invoice_rows.append(
+            (i, n, ids[c], "invoice", issue, due, total, 0, False, "", *amounts, "x" * 32)
+        )
     cols = (
         "id, number, customer_id, kind, issue_date, due_date, amount_cents, allocated_cents, "
-        "disputed, payment_reference, row_hash"
+        "disputed, payment_reference, "
+        + ", ".join(f"{k}_cents" for k in LINE_COLUMNS)
+        + ", row_hash"
     )
     raw = engine.raw_connection()
     started = time.perf_counter()
     if engine.dialect.name == "sqlite":
         sqlite_rows = [
-            (a, b, c, d, e.isoformat(), f.isoformat(), g, h, int(i), j, k)
-            for a, b, c, d, e, f, g, h, i, j, k in invoice_rows
+            (a, b, c, d, e.isoformat(), f.isoformat(), g, h, int(i), *rest)
+            for a, b, c, d, e, f, g, h, i, *rest in invoice_rows
         ]
         started = time.perf_counter()
         cur = raw.cursor()
         cur.execute("BEGIN IMMEDIATE")
         cur.executemany(
-            f"INSERT INTO invoices ({cols}) VALUES ({', '.join('?' * 11)})", sqlite_rows
-        )
-        cur.executemany(
-            "INSERT INTO invoice_lines (id, invoice_id, kind, amount_cents) VALUES (?, ?, ?, ?)",
-            line_rows,
+            f"INSERT INTO invoices ({cols}) VALUES ({', '.join('?' * 17)})", sqlite_rows
         )
         cur.execute("COMMIT")
     else:
-        with raw.driver_connection.cursor() as cur:
-            with cur.copy(f"COPY invoices ({cols}) FROM STDIN") as copy:
-                for row in invoice_rows:
-                    copy.write_row(row)
-            with cur.copy(
-                "COPY invoice_lines (id, invoice_id, kind, amount_cents) FROM STDIN"
-            ) as copy:
-                for row in line_rows:
-                    copy.write_row(row)
+        with (
+            raw.driver_connection.cursor() as cur,
+            cur.copy(f"COPY invoices ({cols}) FROM STDIN") as copy,
+        ):
+            for row in invoice_rows:
+                copy.write_row(row)
         raw.driver_connection.commit()
     elapsed = time.perf_counter() - started
     raw.close()

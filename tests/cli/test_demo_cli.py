@@ -32,3 +32,10 @@ def test_demo_builds_and_reports_a_portfolio(tmp_path: Path) -> None:
     again = json.loads(CliRunner().invoke(app, args).stdout)
     assert again["imports"]["invoices"]["imported"] == 0
     assert again["imports"]["invoices"]["unchanged"] == payload["imports"]["invoices"]["imported"]
+    monitor = payload["iban_monitor"]
+    assert sum(monitor["verdicts"].values()) == monitor["checked"] > 0
+    broken = sum(v for k, v in payload["bad_data"].items() if k.startswith("invalid_iban"))
+    assert monitor["verdicts"]["ERROR"] >= broken and monitor["new"] >= broken
+    assert Path(monitor["output"]).exists()
+    assert again["iban_monitor"]["new"] == 0
+    assert again["iban_monitor"]["unchanged"] == monitor["new"]

@@ -177,3 +177,43 @@ def _read_xlsx(path: Path, data: bytes) -> Table:
     frame.columns = [f"c{i}" for i in range(len(headers))]
     frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(ROW_COLUMN))
     return Table(path, headers, frame, file_sha256(data), "xlsx")
+
+
+def read_report_input(path: Path) -> pl.DataFrame:
+    """A file to be annotated and written back: real headers, and for XLSX real cell types.
+
+    Unlike ``read_table`` (imports want text to parse), numbers and dates of an XLSX stay
+    typed so that the annotated copy keeps them (a column of mixed cells comes as text).
+    Duplicated or blank headers get a suffix so that every column survives.
+    """
+    data = path.read_bytes() if path.is_file() else b""
+    if path.is_file() and (path.suffix.lower() in XLSX_SUFFIXES or data[:4] == b"PK\x03\x04"):
+        import fastexcel
+
+        try:
+            frame = fastexcel.read_excel(data).load_sheet(0).to_polars()
+        except Exception as exc:  # fastexcel raises its own hierarchy; any failure: unreadable
+            raise ImportFileError(f"{path}: not a readable Excel workbook ({exc})") from exc
+        if frame.width == 0:
+            raise ImportFileError(f"{path}: the first sheet is empty")
+        headers: tuple[str, ...] = tuple(
+            "" if c.startswith("__UNNAMED__") else c.strip() for c in frame.columns
+        )
+    else:
+        table = read_table(path)
+        frame, headers = table.frame.drop(ROW_COLUMN), table.headers
+    frame.columns = unique_headers(headers)
+    return frame
+
+
+def unique_headers(headers: tuple[str, ...]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for index, header in enumerate(headers):
+        name = header or f"Colonna {index + 1}"
+        while name in seen:
+            seen[name] += 1
+            name = f"{header or 'Colonna'} ({seen[name]})"
+        seen[name] = 1
+        names.append(name)
+    return names

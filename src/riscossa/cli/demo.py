@@ -22,6 +22,7 @@ from riscossa.cli.app import (
 )
 from riscossa.cli.ledger import _print_aging, aging_payload
 from riscossa.services.demo_run import DemoOutcome, run_demo
+from riscossa.services.iban_verdicts import VERDICT_LABELS
 
 
 @app.command("demo")
@@ -91,6 +92,7 @@ def _payload(outcome: DemoOutcome, url: str) -> dict[str, Any]:
             for k, r in outcome.imports.items()
         },
         "aging": aging_payload(outcome.aging),
+        "iban_monitor": outcome.iban_monitor.as_json() if outcome.iban_monitor else None,
     }
 
 
@@ -111,6 +113,17 @@ def _print(outcome: DemoOutcome, url: str) -> None:
     console.print(table)
     bad = ", ".join(f"{k} {v}" for k, v in sorted(outcome.files.bad_data.items()))
     console.print(f"Deliberately bad data in the files (rejected or flagged): {bad}")
+    if outcome.iban_monitor is not None:
+        monitor = outcome.iban_monitor
+        counts = ", ".join(
+            f"{VERDICT_LABELS['it'][v]} {n:,}".replace(",", ".")
+            for v, n in monitor.verdicts.items()
+        )
+        console.print(
+            f"IBAN monitor: {monitor.checked:,} customers checked: {counts}; "
+            f"{monitor.new} new findings, {monitor.alignment} alignment requests "
+            f"-> {monitor.output}"
+        )
     _print_aging(outcome.aging)
     console.print(
         f"Database: {url}\n"

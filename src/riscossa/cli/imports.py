@@ -1,4 +1,4 @@
-"""``riscossa import KIND FILE``: customers, contracts, invoices and payments from CSV/XLSX.
+"""``riscossa import KIND FILE``: customers, contracts, invoices, payments, SDD returns.
 
 Exit codes: 0 every row imported; 1 some rows rejected (with ``--strict``: nothing imported);
 2 the file as a whole was refused (unreadable, required columns missing).
@@ -32,6 +32,7 @@ class Kind(StrEnum):
     contracts = "contracts"
     invoices = "invoices"
     payments = "payments"
+    sdd_returns = "sdd-returns"
 
 
 @app.command("import")
@@ -47,7 +48,7 @@ def import_command(
     """Import a file; re-importing the same file changes nothing."""
     riscossa = open_app(db)
     with handled_errors():
-        result = import_file(riscossa.engine, kind.value, file, strict=strict)
+        result = import_file(riscossa.engine, kind.name, file, strict=strict)
     if json_output:
         print_json(result.as_dict())
     else:

@@ -1,4 +1,4 @@
-"""The demo's daily cycle: generate a portfolio, import it the way a user would, report.
+"""The demo's daily cycle: generate a portfolio, import it, monitor IBANs, report.
 
 The demo goes through the same import path as real files, so whatever the demo shows is
 what the product does with a customer's data.
@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from riscossa.domain.ledger import AgingReport
 from riscossa.services.demo_portfolio import PortfolioFiles, generate_portfolio
+from riscossa.services.iban_monitor import MonitorResult, run_monitor
 from riscossa.services.imports import ImportResult, import_file
 from riscossa.services.ledger import aging_report
 
@@ -29,6 +30,7 @@ class DemoOutcome:
     files: PortfolioFiles
     imports: dict[str, ImportResult] = field(default_factory=dict)
     aging: AgingReport | None = None
+    iban_monitor: MonitorResult | None = None
 
 
 def run_demo(
@@ -51,6 +53,10 @@ def run_demo(
         path: Path = getattr(files, entity)
         announce(f"importing {path.name}")
         outcome.imports[entity] = import_file(engine, entity, path)
+    announce("running the IBAN monitor")
+    outcome.iban_monitor = run_monitor(
+        engine, as_of, output=out_dir / f"iban-monitor-{as_of.isoformat()}.xlsx"
+    )
     announce("computing the aging report")
     with engine.connect() as conn:
         outcome.aging = aging_report(conn, as_of)

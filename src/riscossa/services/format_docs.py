@@ -35,6 +35,10 @@ INTRO = {
     "(separated by spaces, commas or semicolons): they are allocated at import, in the order "
     "given, each up to what is still open. A payment whose customer is unknown is kept as "
     "unapplied, with a warning.",
+    "sdd_returns": "One row per direct debit the bank rejected, returned or refunded (the "
+    "\"elenco insoluti SDD\"); the reference (end-to-end id or the bank's return id) is the "
+    "natural key. The reason code is the SEPA one (AC01, AC04, AM04, MD01, MS02...): "
+    "`riscossa iban monitor --reason-codes` selects customers by it.",
 }
 
 
@@ -46,7 +50,7 @@ def render(schema: EntitySchema) -> str:
         "",
         INTRO[schema.entity],
         "",
-        f"`riscossa import {schema.entity} FILE [--strict] [--json]`",
+        f"`riscossa import {schema.entity.replace('_', '-')} FILE [--strict] [--json]`",
         "",
         "| column | required | type | also accepted as header |",
         "|---|---|---|---|",

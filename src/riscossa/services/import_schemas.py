@@ -497,4 +497,58 @@ PAYMENTS = EntitySchema(
     ),
 )
 
-SCHEMAS: dict[str, EntitySchema] = {s.entity: s for s in (CUSTOMERS, CONTRACTS, INVOICES, PAYMENTS)}
+# The bank's list of rejected, returned or refunded direct debits ("elenco insoluti SDD").
+SDD_RETURNS = EntitySchema(
+    "sdd_returns",
+    key="reference",
+    fields=(
+        FieldSpec(
+            "reference",
+            FieldType.TEXT,
+            (
+                "riferimento",
+                "id_insoluto",
+                "end_to_end_id",
+                "endtoendid",
+                "e2e_id",
+                "riferimento_addebito",
+                "id_disposizione",
+                "return_id",
+            ),
+            required=True,
+            max_length=64,
+        ),
+        _CUSTOMER_CODE,
+        FieldSpec(
+            "reason_code",
+            FieldType.CODE,
+            ("causale", "codice_causale", "causale_insoluto", "motivo", "reason", "codice_motivo"),
+            required=True,
+            max_length=4,
+        ),
+        FieldSpec(
+            "collection_date",
+            FieldType.DATE,
+            (
+                "data_addebito",
+                "data_scadenza",
+                "data_incasso",
+                "data_regolamento",
+                "settlement_date",
+                "due_date",
+            ),
+            required=True,
+        ),
+        FieldSpec("amount", FieldType.AMOUNT, ("importo", "importo_insoluto"), required=True),
+        FieldSpec(
+            "iban",
+            FieldType.CODE,
+            ("iban_debitore", "iban_addebito", "conto_addebito", "debtor_iban"),
+            max_length=64,
+        ),
+    ),
+)
+
+SCHEMAS: dict[str, EntitySchema] = {
+    s.entity: s for s in (CUSTOMERS, CONTRACTS, INVOICES, PAYMENTS, SDD_RETURNS)
+}

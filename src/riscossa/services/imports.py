@@ -461,7 +461,7 @@ class _Invoices(_Rules):
             pl.col("amount").alias("amount_cents"),
             "disputed",
             pl.col("payment_reference").fill_null(""),
-            *LINE_KINDS,
+            *(pl.col(kind).alias(f"{kind}_cents") for kind in LINE_KINDS),
         )
 
     def guard(self, changed: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[int, str, str]]]:
@@ -477,39 +477,6 @@ class _Invoices(_Rules):
             for r, n, a in refused.select(ROW_COLUMN, "number", "allocated_cents").iter_rows()
         ]
         return changed.filter(~over), reasons
-
-    def after_insert(
-        self, conn: Connection, new: pl.DataFrame, result: ImportResult, now: dt.datetime
-    ) -> None:
-        _insert_lines(conn, new)
-
-    def after_update(self, conn: Connection, changed: pl.DataFrame) -> None:
-        ids = changed.get_column("id").to_list()
-        for start in range(0, len(ids), 5000):
-            conn.execute(
-                t.invoice_lines.delete().where(
-                    t.invoice_lines.c.invoice_id.in_(ids[start : start + 5000])
-                )
-            )
-        _insert_lines(conn, changed)
-
-
-def _insert_lines(conn: Connection, invoices: pl.DataFrame) -> None:
-    lines = (
-        invoices.select(pl.col("id").alias("invoice_id"), *LINE_KINDS)
-        .unpivot(index="invoice_id", variable_name="kind", value_name="amount_cents")
-        .filter(pl.col("amount_cents").is_not_null())
-        .sort("invoice_id", maintain_order=True)
-    )
-    if lines.height:
-        ids = reserve_ids(conn, t.invoice_lines, lines.height)
-        insert_frame(
-            conn,
-            t.invoice_lines,
-            lines.with_columns(pl.Series("id", ids, dtype=pl.Int64)).select(
-                "id", "invoice_id", "kind", "amount_cents"
-            ),
-        )
 
 
 class _Payments(_Rules):
@@ -727,9 +694,41 @@ class _Payments(_Rules):
         result.allocated = plan.height
 
 
+class _SddReturns(_Rules):
+    table = t.sdd_returns
+    key_column = "reference"
+
+    def prepare(self, typed: TypedTable, result: ImportResult) -> None:
+        typed.add_check(
+            "reason_code",
+            pl.when(~pl.col("reason_code").str.contains(r"^[A-Z]{2}[0-9A-Z]{2}$")).then(
+                pl.format("'{}' is not a SEPA reason code (e.g. AC04, MD01)", pl.col("reason_code"))
+            ),
+        )
+        typed.add_check(
+            "amount",
+            pl.when(pl.col("amount") <= 0).then(pl.lit("the amount must be positive")),
+        )
+
+    def resolve(self, conn: Connection, typed: TypedTable, result: ImportResult) -> None:
+        _resolve_customer(conn, typed, required=True)
+
+    def to_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.select(
+            pl.col(ROW_COLUMN),
+            "reference",
+            "customer_id",
+            "reason_code",
+            "collection_date",
+            pl.col("amount").alias("amount_cents"),
+            pl.col("iban").fill_null(""),
+        )
+
+
 _RULES: dict[str, type[_Rules]] = {
     "customers": _Customers,
     "contracts": _Contracts,
     "invoices": _Invoices,
     "payments": _Payments,
+    "sdd_returns": _SddReturns,
 }

@@ -22,7 +22,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 NAMING = {
@@ -34,6 +33,15 @@ NAMING = {
 }
 
 metadata = MetaData(naming_convention=NAMING)
+
+LINE_KINDS = ("energy", "network", "excise", "vat", "fees", "other")
+LINES_ADD_UP = (
+    "("
+    + " AND ".join(f"{k}_cents IS NULL" for k in LINE_KINDS)
+    + ") OR ("
+    + " + ".join(f"COALESCE({k}_cents, 0)" for k in LINE_KINDS)
+    + " = amount_cents)"
+)
 
 # Integer primary keys auto-increment on both backends; BigInteger for the big tables.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -107,8 +115,12 @@ invoices = Table(
     Column("allocated_cents", BigInteger, nullable=False, server_default="0"),
     Column("disputed", Boolean, nullable=False, server_default="0"),
     Column("payment_reference", String(40), nullable=False, server_default=""),
+    # One amount per line kind (energy, network, excise, VAT, fees, other): the kinds are a
+    # fixed set and at most one line each, so columns hold them without a 4x-larger table.
+    *(Column(f"{kind}_cents", BigInteger) for kind in LINE_KINDS),
     Column("row_hash", String(32), nullable=False),
     CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind"),
+    CheckConstraint(LINES_ADD_UP, name="lines_add_up"),
     CheckConstraint(
         "(kind = 'invoice' AND amount_cents >= 0) OR (kind = 'credit_note' AND amount_cents <= 0)",
         name="sign",
@@ -122,17 +134,6 @@ invoices = Table(
 )
 Index("ix_invoices_customer_id", invoices.c.customer_id)
 Index("ix_invoices_due_date", invoices.c.due_date)
-
-invoice_lines = Table(
-    "invoice_lines",
-    metadata,
-    Column("id", Id, primary_key=True),
-    Column("invoice_id", Id, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("amount_cents", BigInteger, nullable=False),
-    CheckConstraint("kind IN ('energy', 'network', 'excise', 'vat', 'fees', 'other')", name="kind"),
-    UniqueConstraint("invoice_id", "kind", name="uq_invoice_lines_invoice_kind"),
-)
 
 payments = Table(
     "payments",
@@ -193,3 +194,122 @@ import_files = Table(
     Column("rejected", Integer, nullable=False),
 )
 Index("ix_import_files_sha256", import_files.c.sha256)
+
+# --- Bank and branch registry (ABI/CAB) ----------------------------------------------------
+# Every load keeps its rows under its own load_id; the newest load is the current registry,
+# the previous ones stay for `riscossa registry diff`.
+
+bank_registry_loads = Table(
+    "bank_registry_loads",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("source_dir", String(500), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("files", Text, nullable=False, server_default=""),
+    Column("banks", Integer, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("branches", Integer, nullable=False),
+)
+Index("ix_bank_registry_loads_content_hash", bank_registry_loads.c.content_hash)
+
+banks = Table(
+    "banks",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("load_id", Id, ForeignKey("bank_registry_loads.id", ondelete="CASCADE"), nullable=False),
+    Column("abi", String(5), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("bic", String(11), nullable=False, server_default=""),
+    Column("valid_from", Date),
+    Column("valid_to", Date),
+    Column("source", String(16), nullable=False),
+    CheckConstraint("length(abi) = 5", name="abi_length"),
+)
+Index("ix_banks_load_id_abi", banks.c.load_id, banks.c.abi)
+
+bank_events = Table(
+    "bank_events",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("load_id", Id, ForeignKey("bank_registry_loads.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("absorbed_abi", String(5), nullable=False),
+    Column("successor_abi", String(5), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    CheckConstraint("kind IN ('merger', 'absorption', 'renumbering')", name="kind"),
+    CheckConstraint("absorbed_abi <> successor_abi", name="distinct_banks"),
+)
+Index("ix_bank_events_load_id_absorbed_abi", bank_events.c.load_id, bank_events.c.absorbed_abi)
+
+branches = Table(
+    "branches",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("load_id", Id, ForeignKey("bank_registry_loads.id", ondelete="CASCADE"), nullable=False),
+    Column("abi", String(5), nullable=False),
+    Column("cab", String(5), nullable=False),
+    Column("town", String(200), nullable=False, server_default=""),
+    Column("opened", Date),
+    Column("closed", Date),
+    Column("closing_reason_code", String(16), nullable=False, server_default=""),
+    Column("closing_reason", String(300), nullable=False, server_default=""),
+    CheckConstraint("length(abi) = 5 AND length(cab) = 5", name="codes_length"),
+)
+Index("ix_branches_load_id_abi_cab", branches.c.load_id, branches.c.abi, branches.c.cab)
+
+iban_monitor_runs = Table(
+    "iban_monitor_runs",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("ran_at", DateTime(timezone=True), nullable=False),
+    Column("scope", String(200), nullable=False),
+    Column("checked", Integer, nullable=False, server_default="0"),
+    Column("ok", Integer, nullable=False, server_default="0"),
+    Column("warning", Integer, nullable=False, server_default="0"),
+    Column("error", Integer, nullable=False, server_default="0"),
+    Column("new", Integer, nullable=False, server_default="0"),
+    Column("changed", Integer, nullable=False, server_default="0"),
+    Column("resolved", Integer, nullable=False, server_default="0"),
+)
+
+# One problem with one customer's IBAN, open from the run that saw it first until the run
+# that no longer sees it (resolved_run_id): the monthly cycle reports only the differences.
+iban_findings = Table(
+    "iban_findings",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("iban", String(64), nullable=False),
+    Column("code", String(24), nullable=False),
+    Column("verdict", String(8), nullable=False),
+    Column("bank_code", String(16)),
+    Column("bank_name", String(200)),
+    Column("branch_code", String(16)),
+    Column("proposal_iban", String(64)),
+    Column("proposal_confidence", String(8)),
+    Column("first_run_id", Id, ForeignKey("iban_monitor_runs.id"), nullable=False),
+    Column("last_run_id", Id, ForeignKey("iban_monitor_runs.id"), nullable=False),
+    Column("resolved_run_id", Id, ForeignKey("iban_monitor_runs.id")),
+    CheckConstraint("verdict IN ('WARNING', 'ERROR')", name="verdict"),
+)
+Index("ix_iban_findings_customer_id", iban_findings.c.customer_id)
+Index("ix_iban_findings_resolved_run_id", iban_findings.c.resolved_run_id)
+
+# R-transactions of direct debits (reject, return, refund) with their SEPA reason code.
+sdd_returns = Table(
+    "sdd_returns",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("reference", String(64), nullable=False, unique=True),
+    Column("reason_code", String(4), nullable=False),
+    Column("collection_date", Date, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("iban", String(64), nullable=False, server_default=""),
+    Column("row_hash", String(32), nullable=False),
+    CheckConstraint("amount_cents > 0", name="positive"),
+)
+Index("ix_sdd_returns_customer_id", sdd_returns.c.customer_id)

@@ -3,7 +3,7 @@
 Codice fiscale, partita IVA, Italian IBAN (CIN + mod-97), ISO 11649 RF references, pagoPA
 notice numbers and Poste "896" codes. The tests validate every result with python-stdnum and
 schwifty; the bulk path avoids their per-call overhead (schwifty's ``IBAN.generate`` costs
-tens of microseconds). These belong in ``riscossa.banking`` once that layer grows them.
+tens of microseconds). The IBAN helpers delegate to ``riscossa.banking.iban``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from importlib import resources
 from stdnum import luhn
 from stdnum.it import codicefiscale
 
+from riscossa.banking.iban import build_iban, check_digits, italian_bban, italian_cin
+
 _VOWELS = frozenset("AEIOU")
 _MONTH_LETTERS = "ABCDEHLMPRST"
-_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # Real municipalities: (name, province, postcode, Belfiore cadastral code).
 MUNICIPALITIES: tuple[tuple[str, str, str, str], ...] = (
@@ -106,68 +107,18 @@ def partita_iva(serial: int, office: int) -> str:
     return body + luhn.calc_check_digit(body)
 
 
-# CIN: odd positions weigh through this table, even positions by plain value.
-_CIN_ODD = (
-    1,
-    0,
-    5,
-    7,
-    9,
-    13,
-    15,
-    17,
-    19,
-    21,
-    2,
-    4,
-    18,
-    20,
-    11,
-    3,
-    6,
-    8,
-    12,
-    14,
-    16,
-    10,
-    22,
-    25,
-    24,
-    23,
-)
-
-
-_CIN_ODD_BY_CHAR = {
-    **{str(d): _CIN_ODD[d] for d in range(10)},
-    **{chr(65 + v): _CIN_ODD[v] for v in range(26)},
-}
-_CIN_EVEN_BY_CHAR = {**{str(d): d for d in range(10)}, **{chr(65 + v): v for v in range(26)}}
-
-
 def cin(abi_cab_account: str) -> str:
     """Odd positions (1st, 3rd, ...) through the ODD table, even positions by plain value."""
-    total = sum(map(_CIN_ODD_BY_CHAR.__getitem__, abi_cab_account[0::2])) + sum(
-        map(_CIN_EVEN_BY_CHAR.__getitem__, abi_cab_account[1::2])
-    )
-    return _ALPHABET[total % 26]
-
-
-def _mod97_digits(text: str) -> str:
-    """Letters as 10..35, as ISO 7064 mod 97-10 reads them."""
-    return "".join(str(int(ch, 36)) for ch in text)
+    return italian_cin(abi_cab_account)
 
 
 def iban_check_digits(country: str, bban: str) -> str:
-    rearranged = bban + country + "00"
-    numeric = rearranged if rearranged.isdigit() else _mod97_digits(rearranged)
-    return f"{98 - int(numeric) % 97:02d}"
+    return check_digits(country, bban)
 
 
 def italian_iban(abi: str, cab: str, account: str) -> str:
     """``IT`` + check digits + CIN + ABI + CAB + 12-character account."""
-    body = abi + cab + account
-    bban = cin(body) + body
-    return "IT" + iban_check_digits("IT", bban) + bban
+    return build_iban("IT", italian_bban(abi, cab, account))
 
 
 def rf_reference(base_digits: str) -> str:
