@@ -195,3 +195,31 @@ def test_blank_rows_are_kept_as_empty_errors(tmp_path: Path, snapshot: RegistryS
     _, out, _ = _read(tmp_path / "out.xlsx")
     assert [r[0] for r in out] == ["A", "B", "C", "D"]
     assert summary.codes["EMPTY"] == 2
+
+
+def test_a_row_with_too_many_fields_is_kept_not_dropped(
+    tmp_path: Path, snapshot: RegistrySnapshot
+) -> None:
+    source = tmp_path / "lista.csv"
+    source.write_text(f"Codice;IBAN\nA;{VALID}\nB;Rossi; Bianchi;{VALID}\nC;{VALID}\n")
+    summary = check_file(source, tmp_path / "out.xlsx", snapshot, AS_OF)
+    headers, rows, _ = _read(tmp_path / "out.xlsx")
+    assert summary.rows == 3 and [r[0] for r in rows] == ["A", "B", "C"]
+    assert headers[2] == "Campi in eccesso"
+    by_code = {r[0]: dict(zip(headers, r, strict=True)) for r in rows}
+    assert by_code["B"]["Campi in eccesso"] == f" Bianchi;{VALID}"
+    assert by_code["B"]["Esito"] == "ERRORE"  # "Rossi" is what the IBAN column holds
+
+
+def test_a_million_rows_mostly_blank(tmp_path: Path, snapshot: RegistrySnapshot) -> None:
+    """Interior blank rows stay (row N out is row N in); the trailing ones are formatting."""
+    lines = ["Codice;IBAN", f"A;{VALID}"]
+    lines += [";"] * 500_000
+    lines += [f"B;{VALID}", "C;"]
+    lines += [";"] * 500_000
+    source = tmp_path / "big.csv"
+    source.write_text("\n".join(lines) + "\n")
+    summary = check_file(source, tmp_path / "out.xlsx", snapshot, AS_OF)
+    assert summary.rows == 500_003
+    assert summary.verdicts == {"OK": 2, "WARNING": 0, "ERROR": 500_001}
+    assert summary.codes["EMPTY"] == 500_001

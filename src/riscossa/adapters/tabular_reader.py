@@ -21,6 +21,7 @@ from riscossa.domain.errors import ImportFileError
 ROW_COLUMN = "__row__"
 SEPARATORS = (";", ",", "\t", "|")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+EXTRA_FIELDS = "Campi in eccesso"
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,10 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_table(path: Path) -> Table:
+def read_table(path: Path, *, keep_extra_fields: bool = False) -> Table:
+    """``keep_extra_fields``: a row with more fields than the header keeps them in one more
+    column (``EXTRA_FIELDS``) instead of refusing the file: for reports that must show
+    every row, where an import must refuse to guess."""
     if not path.exists():
         raise ImportFileError(f"{path}: file not found")
     if path.is_dir():
@@ -58,7 +62,7 @@ def read_table(path: Path) -> Table:
             f"{path}: old Excel 97-2003 (.xls) files are not supported; "
             "save it as .xlsx or CSV and import that"
         )
-    return _read_csv(path, data)
+    return _read_csv(path, data, keep_extra_fields)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -80,7 +84,7 @@ def sniff_separator(header_line: str) -> str:
     return best if counts[best] > 1 else ";"
 
 
-def _read_csv(path: Path, data: bytes) -> Table:
+def _read_csv(path: Path, data: bytes, keep_extra_fields: bool = False) -> Table:
     text, encoding = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -99,7 +103,9 @@ def _read_csv(path: Path, data: bytes) -> Table:
             quote_char='"',
         )
     except pl.exceptions.ComputeError as exc:
-        return _read_csv_slow(path, data, body, first, separator, encoding, exc)
+        return _read_csv_slow(
+            path, data, body, first, separator, encoding, exc, keep_extra_fields
+        )
     if frame.height == 0:
         raise ImportFileError(f"{path}: the file is empty")
     headers = tuple((h or "").strip() for h in frame.row(0))
@@ -128,6 +134,7 @@ def _read_csv_slow(
     separator: str,
     encoding: str,
     error: Exception,
+    keep_extra_fields: bool = False,
 ) -> Table:
     """Ragged rows: fall back to the csv module, which tells exactly which line is wrong."""
     reader = csv.reader(io.StringIO(body), delimiter=separator)
@@ -138,12 +145,16 @@ def _read_csv_slow(
     rows: list[list[str | None]] = []
     numbers: list[int] = []
     width = len(headers)
+    extra_cells: list[str | None] = []
     try:
         for record in reader:
             line = reader.line_num + first
             if not any(cell.strip() for cell in record):
                 continue
-            if len(record) > width and any(cell.strip() for cell in record[width:]):
+            extra = record[width:]
+            if keep_extra_fields:
+                extra_cells.append(separator.join(extra) if extra else None)
+            elif len(record) > width and any(cell.strip() for cell in extra):
                 raise ImportFileError(
                     f"{path}, row {line}: {len(record)} fields but the header has {width} "
                     f"(is the separator '{separator}' used inside a value without quotes?)"
@@ -158,6 +169,9 @@ def _read_csv_slow(
         {c: [r[i] for r in rows] for i, c in enumerate(columns)},
         schema={c: pl.Utf8 for c in columns},
     ).with_columns(pl.Series(ROW_COLUMN, numbers, dtype=pl.Int64))
+    if keep_extra_fields and any(cell for cell in extra_cells):
+        frame = frame.with_columns(pl.Series(f"c{width}", extra_cells, dtype=pl.Utf8))
+        headers = (*headers, EXTRA_FIELDS)
     return Table(path, headers, frame, file_sha256(data), "csv", separator, encoding)
 
 
@@ -200,10 +214,23 @@ def read_report_input(path: Path) -> pl.DataFrame:
             "" if c.startswith("__UNNAMED__") else c.strip() for c in frame.columns
         )
     else:
-        table = read_table(path)
+        table = read_table(path, keep_extra_fields=True)
         frame, headers = table.frame.drop(ROW_COLUMN), table.headers
     frame.columns = unique_headers(headers)
-    return frame
+    return _without_trailing_blank_rows(frame)
+
+
+def _without_trailing_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows after the last one with any value are the sheet's formatting, not data; blank rows
+    in between stay, so that output row N is still input row N."""
+    filled = pl.any_horizontal(
+        [
+            pl.col(c).cast(pl.Utf8).str.strip_chars().fill_null("") != ""
+            for c in frame.columns
+        ]
+    )
+    last = frame.select(pl.arg_where(filled).max()).item()
+    return frame.head(0) if last is None else frame.head(int(last) + 1)
 
 
 def unique_headers(headers: tuple[str, ...]) -> list[str]:

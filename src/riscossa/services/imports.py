@@ -167,8 +167,10 @@ def _write(
         result.rejected += len({r for r, _, _ in refused})
         result.errors.sort(key=lambda e: e.row)
 
-    ids = reserve_ids(conn, rules.table, new.height)
-    new = new.drop(list(rules.guard_columns)).with_columns(pl.Series("id", ids, dtype=pl.Int64))
+    new = new.drop(list(rules.guard_columns))
+    if rules.needs_ids:  # children written in the same transaction refer to these ids
+        ids = reserve_ids(conn, rules.table, new.height)
+        new = new.with_columns(pl.Series("id", ids, dtype=pl.Int64))
     table_columns = [c for c in (col.name for col in rules.table.columns) if c in new.columns]
     rules.before_insert(conn, new, result, now)
     new = rules.finish_new(new)
@@ -198,6 +200,7 @@ class _Rules:
     table: Table
     key_column: str
     guard_columns: ClassVar[dict[str, Any]] = {}
+    needs_ids: ClassVar[bool] = False
 
     def prepare(self, typed: TypedTable, result: ImportResult) -> None:
         """Checks that need no database."""
@@ -483,6 +486,7 @@ class _Payments(_Rules):
     table = t.payments
     key_column = "bank_reference"
     guard_columns: ClassVar[dict[str, Any]] = {"allocated_cents": pl.Int64}
+    needs_ids = True
 
     def prepare(self, typed: TypedTable, result: ImportResult) -> None:
         typed.add_check(
@@ -662,17 +666,15 @@ class _Payments(_Rules):
             schema={"payment_id": pl.Int64, "invoice_id": pl.Int64, "amount_cents": pl.Int64},
             orient="row",
         )
-        ids = reserve_ids(conn, t.allocations, plan.height)
         insert_frame(
             conn,
             t.allocations,
             plan.with_columns(
-                pl.Series("id", ids, dtype=pl.Int64),
                 pl.lit("declared").alias("rule"),
                 pl.lit(1.0).alias("confidence"),
                 pl.lit(now).alias("created_at"),
             ).select(
-                "id", "payment_id", "invoice_id", "amount_cents", "rule", "confidence", "created_at"
+                "payment_id", "invoice_id", "amount_cents", "rule", "confidence", "created_at"
             ),
         )
         per_invoice = plan.group_by("invoice_id").agg(pl.col("amount_cents").sum())

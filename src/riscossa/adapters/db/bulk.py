@@ -15,6 +15,7 @@ import polars as pl
 from sqlalchemy import Connection, Table, select
 
 CHUNK = 5_000
+SQLITE_CHUNK = 30_000  # under SQLite's 32,766 bound parameters
 
 
 def _driver_frame(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
@@ -103,16 +104,33 @@ def fetch_by_keys(
     keys: Sequence[Any],
     schema: dict[str, Any],
 ) -> pl.DataFrame:
-    """Rows whose ``key`` is among ``keys`` (columns and dtypes from ``schema``), chunked."""
-    names = list(schema)
-    wanted = [table.c[n] for n in names]
+    """Rows whose ``key`` is among ``keys`` (columns and dtypes from ``schema``), chunked.
+
+    Plain driver SQL: compiling a 5,000-element IN list through SQLAlchemy cost more than
+    the lookup itself. PostgreSQL takes each chunk as one array parameter.
+    """
+    names = ", ".join(f'"{n}"' for n in schema)
     frames: list[pl.DataFrame] = []
     if keys and conn.execute(select(table.c.id).limit(1)).first() is not None:
-        for start in range(0, len(keys), CHUNK):
-            chunk = list(keys[start : start + CHUNK])
-            result = conn.execute(select(*wanted).where(table.c[key].in_(chunk))).all()
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        postgres = conn.dialect.name == "postgresql"
+        size = 50_000 if postgres else SQLITE_CHUNK
+        for start in range(0, len(keys), size):
+            chunk = list(keys[start : start + size])
+            if postgres:
+                sql = f'SELECT {names} FROM {table.name} WHERE "{key}" = ANY(%s)'
+                cursor.execute(sql, (chunk,))
+            else:
+                marks = ", ".join("?" * len(chunk))
+                cursor.execute(
+                    f'SELECT {names} FROM {table.name} WHERE "{key}" IN ({marks})', chunk
+                )
+            result = cursor.fetchall()
             if result:
-                frames.append(pl.DataFrame([tuple(r) for r in result], schema=schema, orient="row"))
+                frames.append(pl.DataFrame(result, schema=schema, orient="row"))
+        cursor.close()
     if not frames:
         return pl.DataFrame(schema=schema)
     return pl.concat(frames)
