@@ -7,9 +7,11 @@ import string
 from collections.abc import Sequence
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riscossa.adapters import iban_batch
 from riscossa.adapters.iban_batch import COLUMNS, check_ibans
 from riscossa.banking.iban import build_iban, check_iban, iban_layout, italian_cin
 from riscossa.banking.iban_countries import COUNTRIES
@@ -133,3 +135,22 @@ def test_many_rows_of_each_kind() -> None:
         "AL472121100900000002356987O1",
     ]
     assert_same(base * 500)
+
+
+def test_slices_checked_in_threads_come_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above PARALLEL_MIN_ROWS the input is cut per core; the answer must not change."""
+    valid = build_iban("IT", "X0542811101000000123456")
+    base = [
+        valid,
+        valid.lower(),
+        "IT65A0542811101000000123456",
+        "",
+        None,
+        "DE89 3704 0044 0532 0130 00",
+    ]
+    values = [base[i % len(base)] if i % 7 else f"IT{i:025d}" for i in range(250_003)]
+    series = pl.Series("raw", values, dtype=pl.String)
+    monkeypatch.setattr(iban_batch.os, "cpu_count", lambda: 4)
+    threaded = check_ibans(series)
+    assert threaded.height == len(values)
+    assert threaded.equals(iban_batch._check_slice(series))
