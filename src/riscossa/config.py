@@ -14,8 +14,30 @@ def sqlite_url(path: str | Path) -> str:
 
 
 @dataclass(frozen=True)
+class CreditorSettings:
+    """Who collects the direct debits: written into every collection file."""
+
+    name: str = ""
+    creditor_id: str = ""
+    iban: str = ""
+    bic: str = ""
+    cuc: str = ""  # the CBI customer code, for CBI collection files
+
+    @classmethod
+    def from_env(cls) -> CreditorSettings:
+        return cls(
+            name=os.environ.get("RISCOSSA_CREDITOR_NAME", ""),
+            creditor_id=os.environ.get("RISCOSSA_CREDITOR_ID", ""),
+            iban=os.environ.get("RISCOSSA_CREDITOR_IBAN", ""),
+            bic=os.environ.get("RISCOSSA_CREDITOR_BIC", ""),
+            cuc=os.environ.get("RISCOSSA_CREDITOR_CUC", ""),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
+    creditor: CreditorSettings = CreditorSettings()
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -25,4 +47,4 @@ class Settings:
             url = sqlite_url(DEFAULT_DATABASE_FILE)
         elif "://" not in url:
             url = sqlite_url(url)
-        return cls(database_url=url)
+        return cls(database_url=url, creditor=CreditorSettings.from_env())

@@ -53,7 +53,16 @@ def test_check_human_output_and_errors(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "OK" in result.output and "column 'IBAN'" in result.output
     missing = runner.invoke(
-        app, ["iban", "check", str(tmp_path / "nope.xlsx"), "-o", str(tmp_path / "o.xlsx")]
+        app,
+        [
+            "iban",
+            "check",
+            str(tmp_path / "nope.xlsx"),
+            "-o",
+            str(tmp_path / "o.xlsx"),
+            "--db",
+            _db(tmp_path),
+        ],
     )
     assert missing.exit_code == 2 and "file not found" in missing.output
     bad_lang = runner.invoke(

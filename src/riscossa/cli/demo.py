@@ -77,7 +77,7 @@ def _payload(outcome: DemoOutcome, url: str) -> dict[str, Any]:
         "database": url,
         "files": {
             k: str(getattr(outcome.files, k))
-            for k in ("customers", "contracts", "invoices", "payments", "ground_truth")
+            for k in ("customers", "contracts", "invoices", "payments", "mandates", "ground_truth")
         },
         "bad_data": outcome.files.bad_data,
         "imports": {
@@ -93,6 +93,8 @@ def _payload(outcome: DemoOutcome, url: str) -> dict[str, Any]:
         },
         "aging": aging_payload(outcome.aging),
         "iban_monitor": outcome.iban_monitor.as_json() if outcome.iban_monitor else None,
+        "sdd_collection": outcome.collection.as_json() if outcome.collection else None,
+        "sdd_outcomes": outcome.outcomes.as_json() if outcome.outcomes else None,
     }
 
 
@@ -123,6 +125,19 @@ def _print(outcome: DemoOutcome, url: str) -> None:
             f"IBAN monitor: {monitor.checked:,} customers checked: {counts}; "
             f"{monitor.new} new findings, {monitor.alignment} alignment requests "
             f"-> {monitor.output}"
+        )
+    if outcome.collection is not None and outcome.collection.items:
+        col = outcome.collection
+        console.print(
+            f"Direct debits: {col.items:,} collected for {col.collection_date:%d/%m/%Y} "
+            f"({col.total_cents / 100:,.2f} EUR) -> {col.file}"
+        )
+    if outcome.outcomes is not None:
+        out = outcome.outcomes
+        reasons = ", ".join(f"{k} {v}" for k, v in out.by_reason.items()) or "none"
+        actions = ", ".join(f"{k} {v}" for k, v in out.followups.items()) or "none"
+        console.print(
+            f"Bank outcomes: {out.applied} rejected ({reasons}); follow-ups opened: {actions}"
         )
     _print_aging(outcome.aging)
     console.print(

@@ -19,6 +19,15 @@ class ImportFileError(RiscossaError):
     """A whole file cannot be imported (unreadable, missing columns, strict mode)."""
 
 
+class XmlError(ImportFileError):
+    """An XML file is malformed, truncated, or uses what bank files never need (DTD, entities)."""
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
 class NotFoundError(RiscossaError):
     """A record named by the user does not exist."""
 

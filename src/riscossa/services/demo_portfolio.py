@@ -88,6 +88,18 @@ CONTRACT_COLUMNS = tuple(
         ("Data Fine", D),
     )
 )
+MANDATE_COLUMNS = tuple(
+    Column(h, k)
+    for h, k in (
+        ("Riferimento Mandato", T),
+        ("Codice Cliente", T),
+        ("Codice Creditore", T),
+        ("Data Firma", D),
+        ("Intestatario Conto", T),
+        ("IBAN", T),
+    )
+)
+DEMO_CREDITOR_ID = "IT66ZZZA1B2C3D4E5F6G7H8"  # check digits valid; the national part is made up
 INVOICE_COLUMNS = tuple(
     Column(h, k)
     for h, k in (
@@ -163,6 +175,7 @@ class PortfolioFiles:
     contracts: Path
     invoices: Path
     payments: Path
+    mandates: Path
     ground_truth: Path
     counts: dict[str, int]  # rows written per file (customers includes repeated rows)
     bad_data: dict[str, int]  # deliberate defects, by kind
@@ -207,6 +220,7 @@ def _generate(
         "contracts": out_dir / f"contratti.{ext}",
         "invoices": out_dir / f"fatture.{ext}",
         "payments": out_dir / f"payments.{ext}",
+        "mandates": out_dir / f"mandati.{ext}",
         "ground_truth": out_dir / "ground_truth.csv",
     }
     rng = random.Random(seed)
@@ -247,6 +261,23 @@ def _generate(
             for c in contracts
         )
         counts["contracts"] = len(contracts)
+    with table("mandates", MANDATE_COLUMNS) as out:
+        first_sdd: dict[int, dt.date] = {}
+        for c in contracts:
+            if c.method == "sdd":
+                first_sdd[c.customer] = min(c.start, first_sdd.get(c.customer, c.start))
+        out.write_rows(
+            (
+                f"RSC-{people[index].code}",
+                people[index].code,
+                DEMO_CREDITOR_ID,
+                start,
+                people[index].name,
+                people[index].iban,
+            )
+            for index, start in sorted(first_sdd.items())
+        )
+        counts["mandates"] = len(first_sdd)
 
     sim = PaymentSimulator(rng)
     with table("invoices", INVOICE_COLUMNS) as out:

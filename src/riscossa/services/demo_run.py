@@ -7,20 +7,34 @@ what the product does with a customer's data.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from riscossa.adapters.db import tables as t
+from riscossa.banking.target2 import add_business_days, is_business_day, previous_business_day
+from riscossa.config import CreditorSettings
 from riscossa.domain.ledger import AgingReport
-from riscossa.services.demo_portfolio import PortfolioFiles, generate_portfolio
+from riscossa.services.demo.bank import pick_rejects, status_report
+from riscossa.services.demo_portfolio import DEMO_CREDITOR_ID, PortfolioFiles, generate_portfolio
 from riscossa.services.iban_monitor import MonitorResult, run_monitor
 from riscossa.services.imports import ImportResult, import_file
 from riscossa.services.ledger import aging_report
+from riscossa.services.sdd_collect import CollectionResult, run_collection
+from riscossa.services.sdd_files import creditor_from_settings
+from riscossa.services.sdd_outcomes import OutcomeResult, apply_outcomes
 
-IMPORT_ORDER = ("customers", "contracts", "invoices", "payments")
+IMPORT_ORDER = ("customers", "contracts", "invoices", "payments", "mandates")
+DEMO_CREDITOR = CreditorSettings(
+    name="Riscossa Demo Energia S.p.A.",
+    creditor_id=DEMO_CREDITOR_ID,
+    iban="IT60X0542811101000000123456",
+    bic="BPMOIT22XXX",
+)
 
 Step = Callable[[str], None]
 
@@ -31,6 +45,8 @@ class DemoOutcome:
     imports: dict[str, ImportResult] = field(default_factory=dict)
     aging: AgingReport | None = None
     iban_monitor: MonitorResult | None = None
+    collection: CollectionResult | None = None
+    outcomes: OutcomeResult | None = None
 
 
 def run_demo(
@@ -57,7 +73,46 @@ def run_demo(
     outcome.iban_monitor = run_monitor(
         engine, as_of, output=out_dir / f"iban-monitor-{as_of.isoformat()}.xlsx"
     )
+    announce("collecting the direct debits due")
+    _direct_debit_cycle(engine, out_dir, as_of, seed, outcome)
     announce("computing the aging report")
     with engine.connect() as conn:
         outcome.aging = aging_report(conn, as_of)
     return outcome
+
+
+def _direct_debit_cycle(
+    engine: Engine, out_dir: Path, as_of: dt.date, seed: int, outcome: DemoOutcome
+) -> None:
+    """Collect what is due on the first date the bank still takes; let the bank answer."""
+    day = as_of + dt.timedelta(days=1)
+    while not is_business_day(day) or previous_business_day(day) < as_of:
+        day += dt.timedelta(days=1)
+    collection = run_collection(
+        engine,
+        day,
+        out_dir / f"sdd-{day.isoformat()}.xml",
+        creditor_from_settings(DEMO_CREDITOR),
+        today=as_of,
+    )
+    outcome.collection = collection
+    if not collection.items or collection.collection_id is None:
+        return
+    with engine.connect() as conn:
+        items = conn.execute(
+            select(t.sdd_collection_items.c.end_to_end_id, t.sdd_collection_items.c.amount_cents)
+            .where(t.sdd_collection_items.c.collection_id == collection.collection_id)
+            .order_by(t.sdd_collection_items.c.id)
+        ).all()
+    rejects = pick_rejects([(e2e, int(cents)) for e2e, cents in items], random.Random(seed))
+    answer_day = add_business_days(day, 1)
+    path = out_dir / f"esiti-{answer_day.isoformat()}.xml"
+    path.write_bytes(
+        status_report(
+            collection.message_id,
+            rejects,
+            dt.datetime.combine(answer_day, dt.time(8, 0)),
+            f"ESITI-{collection.message_id}",
+        )
+    )
+    outcome.outcomes = apply_outcomes(engine, path, today=answer_day)

@@ -36,9 +36,14 @@ INTRO = {
     "given, each up to what is still open. A payment whose customer is unknown is kept as "
     "unapplied, with a warning.",
     "sdd_returns": "One row per direct debit the bank rejected, returned or refunded (the "
-    "\"elenco insoluti SDD\"); the reference (end-to-end id or the bank's return id) is the "
+    '"elenco insoluti SDD"); the reference (end-to-end id or the bank\'s return id) is the '
     "natural key. The reason code is the SEPA one (AC01, AC04, AM04, MD01, MS02...): "
     "`riscossa iban monitor --reason-codes` selects customers by it.",
+    "mandates": "One row per SEPA direct-debit mandate; the UMR (mandate reference) is the "
+    "natural key. The IBAN and the creditor identifier are checked. A new active mandate "
+    "switches the customer's active contracts (or the one named) to direct debit; a changed "
+    "IBAN or creditor identifier on a known mandate becomes an amendment, sent with the "
+    "next collection (same bank: original account; another bank: SMNDA).",
 }
 
 

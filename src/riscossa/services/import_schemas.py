@@ -549,6 +549,85 @@ SDD_RETURNS = EntitySchema(
     ),
 )
 
+# SEPA direct-debit mandates; a new active mandate switches the customer's contracts to SDD.
+MANDATES = EntitySchema(
+    "mandates",
+    key="umr",
+    fields=(
+        FieldSpec(
+            "umr",
+            FieldType.TEXT,
+            (
+                "riferimento_mandato",
+                "codice_mandato",
+                "id_mandato",
+                "mandato",
+                "mandate_id",
+                "mandate_reference",
+                "rum",
+            ),
+            required=True,
+            max_length=35,
+        ),
+        _CUSTOMER_CODE,
+        FieldSpec(
+            "contract_code",
+            FieldType.TEXT,
+            ("codice_contratto", "contratto", "contract"),
+            max_length=40,
+        ),
+        FieldSpec(
+            "creditor_id",
+            FieldType.CODE,
+            ("codice_creditore", "identificativo_creditore", "ci_creditore", "creditor_identifier"),
+            required=True,
+            max_length=35,
+        ),
+        FieldSpec(
+            "signature_date",
+            FieldType.DATE,
+            ("data_firma", "data_sottoscrizione", "data_mandato", "date_of_signature"),
+            required=True,
+        ),
+        FieldSpec(
+            "debtor_name",
+            FieldType.TEXT,
+            ("intestatario_conto", "titolare_conto", "nome_debitore", "debitore", "sottoscrittore"),
+            required=True,
+            max_length=140,
+        ),
+        FieldSpec(
+            "debtor_iban",
+            FieldType.CODE,
+            ("iban", "iban_debitore", "iban_addebito", "conto_addebito"),
+            required=True,
+            max_length=64,
+        ),
+        FieldSpec("debtor_bic", FieldType.CODE, ("bic", "swift", "bic_debitore"), max_length=11),
+        FieldSpec(
+            "scheme",
+            FieldType.CHOICE,
+            ("schema", "tipo_schema", "sdd_scheme"),
+            choices=_choices({"CORE": ("core", "consumer"), "B2B": ("b2b", "business")}),
+            default="CORE",
+        ),
+        FieldSpec(
+            "status",
+            FieldType.CHOICE,
+            ("stato", "stato_mandato"),
+            choices=_choices(
+                {
+                    "active": ("attivo", "valido", "a"),
+                    "revoked": ("revocato", "revoca", "r"),
+                    "cancelled": ("annullato", "cessato", "c"),
+                }
+            ),
+            default="active",
+        ),
+        FieldSpec("one_off", FieldType.BOOL, ("una_tantum", "singolo", "ooff")),
+    ),
+)
+
 SCHEMAS: dict[str, EntitySchema] = {
-    s.entity: s for s in (CUSTOMERS, CONTRACTS, INVOICES, PAYMENTS, SDD_RETURNS)
+    s.entity: s for s in (CUSTOMERS, CONTRACTS, INVOICES, PAYMENTS, SDD_RETURNS, MANDATES)
 }

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Table, insert
 from riscossa.adapters.db import tables as t
 from riscossa.adapters.db.bulk import fetch_by_keys, insert_frame, reserve_ids, update_frame
 from riscossa.adapters.tabular_reader import ROW_COLUMN, read_table
+from riscossa.banking.iban import check_iban
 from riscossa.domain.customers import valid_tax_code, valid_vat_number
 from riscossa.domain.errors import AllocationError, ImportFileError
 from riscossa.services.import_frames import (
@@ -727,10 +728,190 @@ class _SddReturns(_Rules):
         )
 
 
+class _Mandates(_Rules):
+    """A changed IBAN becomes a pending amendment (sent with the next collection)."""
+
+    table = t.mandates
+    key_column = "umr"
+    needs_ids = True
+
+    def prepare(self, typed: TypedTable, result: ImportResult) -> None:
+        checks = {v: check_iban(v) for v in typed.frame.get_column("debtor_iban").drop_nulls()}
+        typed.frame = typed.frame.with_columns(
+            pl.col("debtor_iban").replace_strict(
+                {k: c.iban for k, c in checks.items()}, default=None, return_dtype=pl.Utf8
+            ),
+            pl.col("debtor_iban")
+            .replace_strict(
+                {k: c.code.value for k, c in checks.items()}, default=None, return_dtype=pl.Utf8
+            )
+            .alias("_iban_code"),
+        )
+        typed.add_check(
+            "debtor_iban",
+            pl.when(pl.col("_iban_code").is_not_null() & (pl.col("_iban_code") != "OK")).then(
+                pl.format("the IBAN is not valid ({})", pl.col("_iban_code"))
+            ),
+        )
+        from riscossa.banking.creditor_id import creditor_id_problem
+
+        ids = {
+            v: creditor_id_problem(v) for v in typed.frame.get_column("creditor_id").drop_nulls()
+        }
+        typed.frame = typed.frame.with_columns(
+            pl.col("creditor_id")
+            .replace_strict(ids, default=None, return_dtype=pl.Utf8)
+            .alias("_creditor_problem")
+        )
+        typed.add_check(
+            "creditor_id",
+            pl.when(pl.col("_creditor_problem").is_not_null()).then(
+                pl.format("not a SEPA creditor identifier: {}", pl.col("_creditor_problem"))
+            ),
+        )
+
+    def resolve(self, conn: Connection, typed: TypedTable, result: ImportResult) -> None:
+        _resolve_customer(conn, typed, required=True)
+        known = _lookup_ids(
+            conn,
+            t.contracts,
+            "code",
+            typed.frame.get_column("contract_code"),
+            {"customer_id": pl.Int64},
+        ).rename({"code": "contract_code", "id": "contract_id", "customer_id": "_owner"})
+        old = fetch_by_keys(
+            conn,
+            t.mandates,
+            "umr",
+            typed.frame.get_column("umr").drop_nulls().unique().to_list(),
+            {
+                "umr": pl.Utf8,
+                "debtor_iban": pl.Utf8,
+                "creditor_id": pl.Utf8,
+                "original_iban": pl.Utf8,
+                "original_other_bank": pl.Boolean,
+                "original_creditor_id": pl.Utf8,
+            },
+        ).rename(lambda c: c if c == "umr" else f"_old_{c}")
+        typed.frame = typed.frame.join(known, on="contract_code", how="left").join(
+            old, on="umr", how="left"
+        )
+        typed.add_check(
+            "contract_code",
+            pl.when(pl.col("contract_code").is_not_null() & pl.col("contract_id").is_null())
+            .then(pl.format("unknown contract code '{}'", pl.col("contract_code")))
+            .when(pl.col("contract_id").is_not_null() & (pl.col("_owner") != pl.col("customer_id")))
+            .then(pl.format("contract '{}' belongs to another customer", pl.col("contract_code"))),
+        )
+
+    def to_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
+        iban_changed = pl.col("_old_debtor_iban").is_not_null() & (
+            pl.col("_old_debtor_iban") != pl.col("debtor_iban")
+        )
+        creditor_changed = pl.col("_old_creditor_id").is_not_null() & (
+            pl.col("_old_creditor_id") != pl.col("creditor_id")
+        )
+        # The first IBAN of a run of changes is the one the debtor's bank knows.
+        original = pl.coalesce(
+            pl.col("_old_original_iban").replace("", None), pl.col("_old_debtor_iban")
+        )
+        frame = frame.with_columns(original.alias("_original"))
+        pairs = frame.filter(iban_changed).select("_original", "debtor_iban").unique()
+        moved = [a for a, b in pairs.iter_rows() if _bank_of(a) != _bank_of(b)]
+        other_bank = pl.col("_original").is_in(moved) & iban_changed
+        return frame.select(
+            pl.col(ROW_COLUMN),
+            "umr",
+            "customer_id",
+            "contract_id",
+            "creditor_id",
+            "signature_date",
+            "debtor_name",
+            "debtor_iban",
+            pl.col("debtor_bic").fill_null(""),
+            "scheme",
+            pl.when(iban_changed | creditor_changed)
+            .then(pl.lit("amended"))
+            .otherwise(pl.col("status"))
+            .alias("status"),
+            pl.col("one_off").fill_null(False),
+            pl.when(iban_changed)
+            .then(pl.col("_original"))
+            .otherwise(pl.col("_old_original_iban").fill_null(""))
+            .alias("original_iban"),
+            pl.when(iban_changed)
+            .then(other_bank)
+            .otherwise(pl.col("_old_original_other_bank").fill_null(False))
+            .alias("original_other_bank"),
+            pl.when(creditor_changed)
+            .then(pl.col("_old_creditor_id"))
+            .otherwise(pl.col("_old_original_creditor_id").fill_null(""))
+            .alias("original_creditor_id"),
+            pl.col("_old_debtor_iban").alias("_previous_iban"),
+        )
+
+    def after_insert(
+        self, conn: Connection, new: pl.DataFrame, result: ImportResult, now: dt.datetime
+    ) -> None:
+        _mandate_events(conn, new, "created", now)
+        _switch_contracts_to_sdd(conn, new)
+
+    def after_update(self, conn: Connection, changed: pl.DataFrame) -> None:
+        now = dt.datetime.now(dt.UTC)
+        _mandate_events(conn, changed, "updated", now)
+        _switch_contracts_to_sdd(conn, changed)
+
+
+def _bank_of(iban: str) -> tuple[str, str]:
+    """Same bank = same country and bank code: then SEPA wants AmdmntInd, else SMNDA."""
+    check = check_iban(iban)
+    return check.country, check.bank_code
+
+
+def _mandate_events(conn: Connection, rows: pl.DataFrame, kind: str, now: dt.datetime) -> None:
+    if rows.height == 0:
+        return
+    events = rows.select(
+        pl.col("id").alias("mandate_id"),
+        pl.when(pl.col("status") == "amended")
+        .then(pl.lit("amended"))
+        .otherwise(pl.lit(kind))
+        .alias("kind"),
+        pl.lit(now.date()).alias("event_date"),
+        pl.col("_previous_iban").fill_null("").alias("before"),
+        pl.format("{} {} {}", pl.col("status"), pl.col("debtor_iban"), pl.col("creditor_id")).alias(
+            "after"
+        ),
+        pl.lit(now).alias("created_at"),
+    )
+    insert_frame(conn, t.mandate_events, events)
+
+
+def _switch_contracts_to_sdd(conn: Connection, rows: pl.DataFrame) -> None:
+    """A mandate captured for a customer moves their active contracts (or the one named) to SDD."""
+    live = rows.filter(pl.col("status").is_in(["active", "amended"]))
+    named = live.get_column("contract_id").drop_nulls().unique().to_list()
+    whole = (
+        live.filter(pl.col("contract_id").is_null()).get_column("customer_id").unique().to_list()
+    )
+    c = t.contracts
+    for start in range(0, len(named), 5000):
+        conn.execute(
+            c.update().where(c.c.id.in_(named[start : start + 5000])).values(payment_method="sdd")
+        )
+    for start in range(0, len(whole), 5000):
+        conn.execute(
+            c.update()
+            .where(c.c.customer_id.in_(whole[start : start + 5000]), c.c.status == "active")
+            .values(payment_method="sdd")
+        )
+
+
 _RULES: dict[str, type[_Rules]] = {
     "customers": _Customers,
     "contracts": _Contracts,
     "invoices": _Invoices,
     "payments": _Payments,
     "sdd_returns": _SddReturns,
+    "mandates": _Mandates,
 }

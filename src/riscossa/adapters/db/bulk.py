@@ -134,3 +134,21 @@ def fetch_by_keys(
     if not frames:
         return pl.DataFrame(schema=schema)
     return pl.concat(frames)
+
+
+def increment_allocated(
+    conn: Connection, frame: pl.DataFrame, table_name: str = "invoices"
+) -> None:
+    """``allocated_cents += amount_cents`` by ``id``: relative, so concurrent allocations
+    are never overwritten, and the CHECK constraints still bound the result."""
+    if frame.height == 0:
+        return
+    marker = "%s" if conn.dialect.name == "postgresql" else "?"
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    cursor.executemany(
+        f"UPDATE {table_name} SET allocated_cents = allocated_cents + {marker} WHERE id = {marker}",
+        frame.select("amount_cents", "id").rows(),
+    )
+    cursor.close()

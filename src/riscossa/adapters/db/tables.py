@@ -156,7 +156,8 @@ payments = Table(
         "channel IN ('bank_transfer', 'sdd', 'postal_slip', 'pagopa', 'card', 'cash')",
         name="channel",
     ),
-    CheckConstraint("status IN ('in_transit', 'booked', 'unapplied')", name="status"),
+    # reversed: an in-transit direct debit the bank rejected or returned; kept for the trail.
+    CheckConstraint("status IN ('in_transit', 'booked', 'unapplied', 'reversed')", name="status"),
     CheckConstraint("amount_cents > 0", name="positive"),
     CheckConstraint(
         "allocated_cents >= 0 AND allocated_cents <= amount_cents", name="allocated_within_amount"
@@ -313,3 +314,119 @@ sdd_returns = Table(
     CheckConstraint("amount_cents > 0", name="positive"),
 )
 Index("ix_sdd_returns_customer_id", sdd_returns.c.customer_id)
+
+# A SEPA direct-debit mandate (UMR = unique mandate reference) with its debtor account.
+mandates = Table(
+    "mandates",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("umr", String(35), nullable=False, unique=True),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("contract_id", Id, ForeignKey("contracts.id")),
+    Column("creditor_id", String(35), nullable=False),
+    Column("signature_date", Date, nullable=False),
+    Column("debtor_name", String(140), nullable=False),
+    Column("debtor_iban", String(34), nullable=False),
+    Column("debtor_bic", String(11), nullable=False, server_default=""),
+    Column("scheme", String(4), nullable=False, server_default="CORE"),
+    Column("status", String(10), nullable=False, server_default="active"),
+    Column("one_off", Boolean, nullable=False, server_default="0"),
+    Column("last_collection_date", Date),
+    # Pending amendment, sent with the next collection then cleared.
+    Column("original_iban", String(34), nullable=False, server_default=""),
+    Column("original_other_bank", Boolean, nullable=False, server_default="0"),
+    Column("original_creditor_id", String(35), nullable=False, server_default=""),
+    Column("row_hash", String(32), nullable=False),
+    CheckConstraint("scheme IN ('CORE', 'B2B')", name="scheme"),
+    CheckConstraint(
+        "status IN ('active', 'amended', 'revoked', 'lapsed', 'cancelled')", name="status"
+    ),
+)
+Index("ix_mandates_customer_id", mandates.c.customer_id)
+
+mandate_events = Table(
+    "mandate_events",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("mandate_id", Id, ForeignKey("mandates.id"), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("event_date", Date, nullable=False),
+    Column("before", Text, nullable=False, server_default=""),
+    Column("after", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_mandate_events_mandate_id", mandate_events.c.mandate_id)
+
+# One collection file sent to the bank.
+sdd_collections = Table(
+    "sdd_collections",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("message_id", String(35), nullable=False, unique=True),
+    Column("file_format", String(24), nullable=False),
+    Column("collection_date", Date, nullable=False),
+    Column("presentation_date", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("total_cents", BigInteger, nullable=False),
+)
+
+# One debit of a collection: the item it collects and the in-transit payment standing for it.
+sdd_collection_items = Table(
+    "sdd_collection_items",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("collection_id", Id, ForeignKey("sdd_collections.id"), nullable=False),
+    Column("end_to_end_id", String(35), nullable=False, unique=True),
+    Column("invoice_id", Id, ForeignKey("invoices.id"), nullable=False),
+    Column("mandate_id", Id, ForeignKey("mandates.id"), nullable=False),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("payment_id", Id, ForeignKey("payments.id"), nullable=False),
+    Column("sequence_type", String(4), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False, server_default="in_transit"),
+    Column("reason_code", String(4), nullable=False, server_default=""),
+    Column("outcome_file_id", Id, ForeignKey("sdd_outcome_files.id")),
+    Column("settled_date", Date),
+    CheckConstraint("amount_cents > 0", name="positive"),
+    CheckConstraint(
+        "status IN ('in_transit', 'settled', 'rejected', 'returned', 'refunded')", name="status"
+    ),
+    CheckConstraint("sequence_type IN ('FRST', 'RCUR', 'FNAL', 'OOFF')", name="sequence_type"),
+)
+Index("ix_sdd_collection_items_collection_id", sdd_collection_items.c.collection_id)
+Index("ix_sdd_collection_items_invoice_id", sdd_collection_items.c.invoice_id)
+Index("ix_sdd_collection_items_status", sdd_collection_items.c.status)
+
+# An outcome file ("esiti") applied once: its hash refuses a second import.
+sdd_outcome_files = Table(
+    "sdd_outcome_files",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("file_name", String(500), nullable=False),
+    Column("file_format", String(40), nullable=False),
+    Column("message_id", String(64), nullable=False, server_default=""),
+    Column("original_message_id", String(64), nullable=False, server_default=""),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("items", Integer, nullable=False),
+)
+
+# What each R-transaction calls for, from the follow-up policy (data, not code).
+sdd_followups = Table(
+    "sdd_followups",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("collection_item_id", Id, ForeignKey("sdd_collection_items.id"), nullable=False),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("invoice_id", Id, ForeignKey("invoices.id"), nullable=False),
+    Column("reason_code", String(4), nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("attempt", Integer, nullable=False, server_default="1"),
+    Column("status", String(8), nullable=False, server_default="open"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('open', 'done', 'dropped')", name="status"),
+)
+Index("ix_sdd_followups_customer_id", sdd_followups.c.customer_id)

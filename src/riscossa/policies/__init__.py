@@ -1,0 +1,1 @@
+"""Policies shipped with the product as data files, read with importlib.resources."""
