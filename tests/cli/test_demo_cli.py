@@ -39,3 +39,9 @@ def test_demo_builds_and_reports_a_portfolio(tmp_path: Path) -> None:
     assert Path(monitor["output"]).exists()
     assert again["iban_monitor"]["new"] == 0
     assert again["iban_monitor"]["unchanged"] == monitor["new"]
+    collection = payload["sdd_collection"]
+    assert collection["items"] > 0 and Path(collection["file"]).exists()
+    assert collection["collection_date"] == "2026-07-01"  # D-1 = 30/06, the demo's day
+    outcomes = payload["sdd_outcomes"]
+    assert outcomes is None or outcomes["applied"] == sum(outcomes["by_reason"].values())
+    assert again["sdd_collection"]["items"] == 0  # everything due is in transit or held

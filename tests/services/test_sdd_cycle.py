@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from riscossa.banking.xml_schemas import validate
-from riscossa.services.sdd_files import creditor_from_settings
 from sqlalchemy import Engine, select
 
 from riscossa.adapters.db import tables as t
+from riscossa.banking.xml_schemas import validate
 from riscossa.config import CreditorSettings
 from riscossa.domain.errors import ImportFileError, ValidationError
 from riscossa.services.demo.codes import italian_iban
 from riscossa.services.imports import import_file
 from riscossa.services.ledger import customer_ledger
 from riscossa.services.sdd_collect import run_collection
+from riscossa.services.sdd_files import creditor_from_settings
 from riscossa.services.sdd_outcomes import apply_outcomes, settle_collections
 from riscossa.services.sdd_report import reject_report
 
@@ -217,3 +217,34 @@ def test_iban_change_becomes_an_amendment(portfolio: Engine, tmp_path: Path) -> 
     assert rows["M-C1"].status == "amended" and rows["M-C1"].original_iban == IBANS["C1"]
     assert rows["M-C1"].original_other_bank is False or rows["M-C1"].original_other_bank == 0
     assert rows["M-C2"].original_other_bank in (True, 1)
+
+
+def test_a_mandate_unused_for_36_months_lapses(portfolio: Engine, tmp_path: Path) -> None:
+    _write(
+        tmp_path / "vecchi.csv",
+        "Riferimento Mandato;Codice Cliente;Codice Creditore;Data Firma;Intestatario Conto;IBAN\n"
+        f"M-C3;C3;IT66ZZZA1B2C3D4E5F6G7H8;09/11/2023;Cliente C3 Città;{IBANS['C3']}\n",
+    )
+    assert import_file(portfolio, "mandates", tmp_path / "vecchi.csv").updated == 1
+    # Signed 09/11/2023 and never used: on 10/11/2026 it has lapsed; F3 is not collected.
+    result = run_collection(portfolio, COLLECTION, tmp_path / "sdd.xml", CREDITOR, today=TODAY)
+    assert result.items == 2
+    with portfolio.connect() as conn:
+        status = conn.execute(
+            select(t.mandates.c.status).where(t.mandates.c.umr == "M-C3")
+        ).scalar_one()
+        kinds = conn.execute(select(t.mandate_events.c.kind)).scalars().all()
+    assert status == "lapsed" and "lapsed" in kinds
+
+
+def test_cbi_and_pain_008_001_02_files(portfolio: Engine, tmp_path: Path) -> None:
+    old = run_collection(
+        portfolio,
+        COLLECTION,
+        tmp_path / "v02.xml",
+        CREDITOR,
+        today=TODAY,
+        file_format="pain.008.001.02",
+    )
+    assert old.items == 3
+    assert validate((tmp_path / "v02.xml").read_bytes(), "pain.008.001.02") == []

@@ -1,4 +1,4 @@
-"""``riscossa import KIND FILE``: customers, contracts, invoices, payments, SDD returns.
+"""``riscossa import KIND FILE``: customers, contracts, invoices, payments, SDD returns, mandates.
 
 Exit codes: 0 every row imported; 1 some rows rejected (with ``--strict``: nothing imported);
 2 the file as a whole was refused (unreadable, required columns missing).
@@ -33,6 +33,7 @@ class Kind(StrEnum):
     invoices = "invoices"
     payments = "payments"
     sdd_returns = "sdd-returns"
+    mandates = "mandates"
 
 
 @app.command("import")

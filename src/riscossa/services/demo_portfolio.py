@@ -97,6 +97,7 @@ MANDATE_COLUMNS = tuple(
         ("Data Firma", D),
         ("Intestatario Conto", T),
         ("IBAN", T),
+        ("Data Ultimo Addebito", D),
     )
 )
 DEMO_CREDITOR_ID = "IT66ZZZA1B2C3D4E5F6G7H8"  # check digits valid; the national part is made up
@@ -261,6 +262,7 @@ def _generate(
             for c in contracts
         )
         counts["contracts"] = len(contracts)
+    last_debit = (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=5)
     with table("mandates", MANDATE_COLUMNS) as out:
         first_sdd: dict[int, dt.date] = {}
         for c in contracts:
@@ -274,6 +276,8 @@ def _generate(
                 start,
                 people[index].name,
                 people[index].iban,
+                # the legacy system's last debit: the month before the demo's day, if any
+                last_debit if start <= last_debit else None,
             )
             for index, start in sorted(first_sdd.items())
         )

@@ -625,6 +625,11 @@ MANDATES = EntitySchema(
             default="active",
         ),
         FieldSpec("one_off", FieldType.BOOL, ("una_tantum", "singolo", "ooff")),
+        FieldSpec(
+            "last_collection_date",
+            FieldType.DATE,
+            ("data_ultimo_addebito", "ultimo_addebito", "ultimo_incasso", "last_collection"),
+        ),
     ),
 )
 

@@ -835,6 +835,7 @@ class _Mandates(_Rules):
             .otherwise(pl.col("status"))
             .alias("status"),
             pl.col("one_off").fill_null(False),
+            "last_collection_date",
             pl.when(iban_changed)
             .then(pl.col("_original"))
             .otherwise(pl.col("_old_original_iban").fill_null(""))

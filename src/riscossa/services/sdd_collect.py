@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, and_, exists, insert, or_, select
+from sqlalchemy import Connection, Engine, and_, exists, func, insert, or_, select, update
 
 from riscossa.adapters.db import tables as t
 from riscossa.adapters.db.bulk import fetch_by_keys, increment_allocated, insert_frame, update_frame
 from riscossa.banking.target2 import is_business_day, previous_business_day
 from riscossa.domain.errors import ValidationError
+from riscossa.domain.mandates import LAPSE_MONTHS, add_months
 from riscossa.services.sdd_files import Creditor, write_collection_file
 
 FORMATS = ("pain.008.001.08", "pain.008.001.02", "cbi")
@@ -69,6 +70,38 @@ def presentation_date(collection_date: dt.date, today: dt.date) -> dt.date:
             f"{present:%d/%m/%Y}, already past: the earliest is {earliest:%d/%m/%Y}"
         )
     return present
+
+
+def lapse_mandates(conn: Connection, day: dt.date, now: dt.datetime) -> int:
+    """A mandate unused for 36 months has lapsed (rulebook): it may not be collected again."""
+    m, e = t.mandates, t.mandate_events
+    cutoff = add_months(day, -LAPSE_MONTHS)
+    last_use = func.coalesce(m.c.last_collection_date, m.c.signature_date)
+    ids = (
+        conn.execute(
+            select(m.c.id).where(m.c.status.in_(("active", "amended")), last_use <= cutoff)
+        )
+        .scalars()
+        .all()
+    )
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        conn.execute(update(m).where(m.c.id.in_(chunk)).values(status="lapsed"))
+        conn.execute(
+            insert(e),
+            [
+                {
+                    "mandate_id": i,
+                    "kind": "lapsed",
+                    "event_date": day,
+                    "before": "active",
+                    "after": f"lapsed: {LAPSE_MONTHS} months without collections",
+                    "created_at": now,
+                }
+                for i in chunk
+            ],
+        )
+    return len(ids)
 
 
 def due_items(conn: Connection, collection_date: dt.date) -> pl.DataFrame:
@@ -194,6 +227,7 @@ def run_collection(
     present = presentation_date(collection_date, today)
     now = now or dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
+        lapse_mandates(conn, collection_date, now)
         items = due_items(conn, collection_date)
         message_id = _message_id(conn, now)
         if items.height == 0:
