@@ -248,3 +248,24 @@ def test_cbi_and_pain_008_001_02_files(portfolio: Engine, tmp_path: Path) -> Non
     )
     assert old.items == 3
     assert validate((tmp_path / "v02.xml").read_bytes(), "pain.008.001.02") == []
+
+
+def test_large_runs_validate_one_sample_per_shape(
+    portfolio: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from riscossa.services import sdd_files
+
+    checked: list[int] = []
+    real = sdd_files.validate
+
+    def spy(data: bytes, schema: str) -> list[str]:
+        checked.append(data.count(b"<DrctDbtTxInf>"))
+        return real(data, schema)
+
+    monkeypatch.setattr(sdd_files, "FULL_VALIDATION_MAX", 0)
+    monkeypatch.setattr(sdd_files, "SAMPLE_PER_SHAPE", 1)
+    monkeypatch.setattr(sdd_files, "validate", spy)
+    result = run_collection(portfolio, COLLECTION, tmp_path / "big.xml", CREDITOR, today=TODAY)
+    assert result.items == 3
+    assert checked == [1]  # three FRST debits of one shape: one validated, not the file
+    assert real((tmp_path / "big.xml").read_bytes(), "pain.008.001.08") == []

@@ -103,9 +103,7 @@ def _read_csv(path: Path, data: bytes, keep_extra_fields: bool = False) -> Table
             quote_char='"',
         )
     except pl.exceptions.ComputeError as exc:
-        return _read_csv_slow(
-            path, data, body, first, separator, encoding, exc, keep_extra_fields
-        )
+        return _read_csv_slow(path, data, body, first, separator, encoding, exc, keep_extra_fields)
     if frame.height == 0:
         raise ImportFileError(f"{path}: the file is empty")
     headers = tuple((h or "").strip() for h in frame.row(0))
@@ -224,10 +222,7 @@ def _without_trailing_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """Rows after the last one with any value are the sheet's formatting, not data; blank rows
     in between stay, so that output row N is still input row N."""
     filled = pl.any_horizontal(
-        [
-            pl.col(c).cast(pl.Utf8).str.strip_chars().fill_null("") != ""
-            for c in frame.columns
-        ]
+        [pl.col(c).cast(pl.Utf8).str.strip_chars().fill_null("") != "" for c in frame.columns]
     )
     last = frame.select(pl.arg_where(filled).max()).item()
     return frame.head(0) if last is None else frame.head(int(last) + 1)

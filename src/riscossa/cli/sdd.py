@@ -30,6 +30,7 @@ sdd_app = typer.Typer(
 )
 app.add_typer(sdd_app, name="sdd")
 
+
 def _date_option(name: str, help_text: str) -> Any:
     return typer.Option(name, formats=["%Y-%m-%d"], show_default=False, help=help_text)
 

@@ -9,7 +9,8 @@ set-based: one query for the items, bulk inserts for payments, allocations and i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,13 @@ import polars as pl
 from sqlalchemy import Connection, Engine, and_, exists, func, insert, or_, select, update
 
 from riscossa.adapters.db import tables as t
-from riscossa.adapters.db.bulk import fetch_by_keys, increment_allocated, insert_frame, update_frame
+from riscossa.adapters.db.bulk import (
+    driver_frame,
+    increment_allocated,
+    insert_frame,
+    reserve_ids,
+    update_frame,
+)
 from riscossa.banking.target2 import is_business_day, previous_business_day
 from riscossa.domain.errors import ValidationError
 from riscossa.domain.mandates import LAPSE_MONTHS, add_months
@@ -37,6 +44,7 @@ class CollectionResult:
     items: int
     total_cents: int
     by_sequence: dict[str, int]
+    seconds: dict[str, float] = field(default_factory=dict)  # selection, bookkeeping, file
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +58,7 @@ class CollectionResult:
             "total": f"{self.total_cents / 100:.2f}",
             "total_cents": self.total_cents,
             "by_sequence": self.by_sequence,
+            "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
         }
 
 
@@ -167,34 +176,30 @@ def due_items(conn: Connection, collection_date: dt.date) -> pl.DataFrame:
             ~held,
         )
     )
-    rows = conn.execute(query).all()
-    frame = pl.DataFrame(
-        [tuple(r) for r in rows],
-        schema={
-            "invoice_id": pl.Int64,
-            "number": pl.Utf8,
-            "customer_id": pl.Int64,
-            "issue_date": pl.Date,
-            "due_date": pl.Date,
-            "amount_cents": pl.Int64,
-            "payment_reference": pl.Utf8,
-            "mandate_id": pl.Int64,
-            "contract_mandate": pl.Boolean,
-            "umr": pl.Utf8,
-            "creditor_id": pl.Utf8,
-            "signature_date": pl.Date,
-            "debtor_name": pl.Utf8,
-            "debtor_iban": pl.Utf8,
-            "debtor_bic": pl.Utf8,
-            "scheme": pl.Utf8,
-            "one_off": pl.Boolean,
-            "last_collection_date": pl.Date,
-            "original_iban": pl.Utf8,
-            "original_other_bank": pl.Boolean,
-            "original_creditor_id": pl.Utf8,
-        },
-        orient="row",
-    )
+    schema = {
+        "invoice_id": pl.Int64,
+        "number": pl.Utf8,
+        "customer_id": pl.Int64,
+        "issue_date": pl.Date,
+        "due_date": pl.Date,
+        "amount_cents": pl.Int64,
+        "payment_reference": pl.Utf8,
+        "mandate_id": pl.Int64,
+        "contract_mandate": pl.Boolean,
+        "umr": pl.Utf8,
+        "creditor_id": pl.Utf8,
+        "signature_date": pl.Date,
+        "debtor_name": pl.Utf8,
+        "debtor_iban": pl.Utf8,
+        "debtor_bic": pl.Utf8,
+        "scheme": pl.Utf8,
+        "one_off": pl.Boolean,
+        "last_collection_date": pl.Date,
+        "original_iban": pl.Utf8,
+        "original_other_bank": pl.Boolean,
+        "original_creditor_id": pl.Utf8,
+    }
+    frame = driver_frame(conn, query, schema)
     # A contract's own mandate wins over the customer's general one.
     return (
         frame.sort(
@@ -226,9 +231,18 @@ def run_collection(
         raise ValidationError(f"unknown format '{file_format}' (one of: {', '.join(FORMATS)})")
     present = presentation_date(collection_date, today)
     now = now or dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        seconds[name] = time.perf_counter() - clock
+        clock = time.perf_counter()
+
     with engine.begin() as conn:
         lapse_mandates(conn, collection_date, now)
         items = due_items(conn, collection_date)
+        lap("selection")
         message_id = _message_id(conn, now)
         if items.height == 0:
             return CollectionResult(
@@ -254,6 +268,7 @@ def run_collection(
             pl.format("R{}-{}", pl.lit(collection_id), pl.col("invoice_id")).alias("end_to_end_id")
         )
         _book_in_transit(conn, collection_id, items, collection_date, now)
+        lap("bookkeeping")
         write_collection_file(
             output,
             items,
@@ -263,6 +278,8 @@ def run_collection(
             collection_date=collection_date,
             file_format=file_format,
         )
+        lap("file")
+    lap("commit")
     by_sequence = dict(items.group_by("sequence_type").len().iter_rows())
     return CollectionResult(
         collection_id,
@@ -274,6 +291,7 @@ def run_collection(
         items.height,
         int(items.get_column("amount_cents").sum()),
         by_sequence,
+        seconds,
     )
 
 
@@ -304,15 +322,9 @@ def _book_in_transit(
         pl.col("number").alias("reference"),
         pl.lit("").alias("row_hash"),
     )
-    insert_frame(conn, t.payments, payments)
-    ids = fetch_by_keys(
-        conn,
-        t.payments,
-        "bank_reference",
-        items.get_column("end_to_end_id").to_list(),
-        {"bank_reference": pl.Utf8, "id": pl.Int64},
-    ).rename({"bank_reference": "end_to_end_id", "id": "payment_id"})
-    items = items.join(ids, on="end_to_end_id", how="left")
+    ids = pl.Series("payment_id", reserve_ids(conn, t.payments, items.height), dtype=pl.Int64)
+    insert_frame(conn, t.payments, payments.with_columns(ids.alias("id")))
+    items = items.with_columns(ids)
     insert_frame(
         conn,
         t.allocations,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from riscossa.adapters.db.bulk import fetch_by_keys, increment_allocated, insert
 from riscossa.banking.sdd_outcomes import OutcomeFile, read_outcomes
 from riscossa.banking.target2 import add_business_days
 from riscossa.domain.errors import ImportFileError
-from riscossa.domain.sdd_policy import SddPolicy, followup_for
+from riscossa.domain.sdd_policy import FollowUp, SddPolicy, followup_for
 from riscossa.services.policies import load_sdd_policy
 
 R_STATUSES = {
@@ -46,6 +47,7 @@ class OutcomeResult:
     accepted: int
     by_reason: dict[str, int] = field(default_factory=dict)
     followups: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # reading, applying
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,7 @@ class OutcomeResult:
             "accepted": self.accepted,
             "by_reason": self.by_reason,
             "followups": self.followups,
+            "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
         }
 
 
@@ -73,7 +76,9 @@ def apply_outcomes(
         raise ImportFileError(f"{path}: file not found")
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
+    started = time.perf_counter()
     outcome = read_outcomes(data, what=str(path))
+    reading = time.perf_counter() - started
     policy = policy or load_sdd_policy()
     now = now or dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
@@ -116,6 +121,7 @@ def apply_outcomes(
         accepted=len(outcome.items) - items.height,
         by_reason=dict(sorted(matched.group_by("reason_code").len().iter_rows())),
         followups=dict(sorted(followups.group_by("action").len().iter_rows())),
+        seconds={"reading": reading, "applying": time.perf_counter() - started - reading},
     )
     return result
 
@@ -293,13 +299,15 @@ def _reverse(
         ),
     )
     attempts = _previous_attempts(conn, matched)
+    steps: dict[tuple[str, int], FollowUp] = {}
     rows = []
     for item_id, customer_id, invoice_id, reason, before in (
         matched.join(attempts, on=["invoice_id", "reason_code"], how="left")
         .select("id", "customer_id", "invoice_id", "reason_code", pl.col("attempts").fill_null(0))
         .iter_rows()
     ):
-        step = followup_for(reason, before, policy)
+        key = (reason, before)
+        step = steps.get(key) or steps.setdefault(key, followup_for(reason, before, policy))
         due = today + dt.timedelta(days=step.after_days)
         rows.append(
             (

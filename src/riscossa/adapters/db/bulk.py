@@ -152,3 +152,36 @@ def increment_allocated(
         frame.select("amount_cents", "id").rows(),
     )
     cursor.close()
+
+
+def driver_frame(conn: Connection, query: Any, schema: dict[str, Any]) -> pl.DataFrame:
+    """A SELECT's rows straight from the driver into a typed frame.
+
+    SQLAlchemy's result processing (a date object per SQLite text value, a Row per row)
+    costs seconds per million rows; here the driver's tuples go to polars, which parses
+    dates and booleans column-wise. Bound values are rendered by SQLAlchemy's compiler.
+    """
+    sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    cursor.execute(sql)
+    rows = cursor.fetchall()
+    cursor.close()
+    sqlite = conn.dialect.name == "sqlite"  # dates come as text, booleans as 0/1
+    loose = (
+        {
+            name: pl.Utf8 if dtype == pl.Date else (pl.Int64 if dtype == pl.Boolean else dtype)
+            for name, dtype in schema.items()
+        }
+        if sqlite
+        else dict(schema)
+    )
+    frame = pl.DataFrame(rows, schema=loose, orient="row") if rows else pl.DataFrame(schema=loose)
+    casts = []
+    for name, dtype in schema.items():
+        if dtype == pl.Date and sqlite:
+            casts.append(pl.col(name).str.to_date("%Y-%m-%d"))
+        elif dtype != loose[name]:
+            casts.append(pl.col(name).cast(dtype))
+    return frame.with_columns(casts) if casts else frame

@@ -430,3 +430,4 @@ sdd_followups = Table(
     CheckConstraint("status IN ('open', 'done', 'dropped')", name="status"),
 )
 Index("ix_sdd_followups_customer_id", sdd_followups.c.customer_id)
+Index("ix_sdd_followups_invoice_id", sdd_followups.c.invoice_id)
