@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from riscossa.adapters.db import tables as t
 from riscossa.adapters.db.bulk import fetch_by_keys, increment_allocated, insert_frame
@@ -250,23 +250,23 @@ def _reverse(
     if matched.height == 0:
         return empty
     payment_ids = matched.get_column("payment_id").to_list()
-    for start in range(0, len(payment_ids), 5000):
-        chunk = payment_ids[start : start + 5000]
-        conn.execute(delete(t.allocations).where(t.allocations.c.payment_id.in_(chunk)))
-        conn.execute(
-            update(t.payments)
-            .where(t.payments.c.id.in_(chunk))
-            .values(status="reversed", allocated_cents=0)
-        )
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    marker = "%s" if conn.dialect.name == "postgresql" else "?"
+    cursor = raw.cursor()
+    by_payment = [(pid,) for pid in payment_ids]
+    cursor.executemany(f"DELETE FROM allocations WHERE payment_id = {marker}", by_payment)
+    cursor.executemany(
+        f"UPDATE payments SET status = 'reversed', allocated_cents = 0 WHERE id = {marker}",
+        by_payment,
+    )
+    cursor.close()
     increment_allocated(
         conn,
         matched.select(
             pl.col("invoice_id").alias("id"), (-pl.col("amount_cents")).alias("amount_cents")
         ),
     )
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    marker = "%s" if conn.dialect.name == "postgresql" else "?"
     cursor = raw.cursor()
     cursor.executemany(
         f"UPDATE sdd_collection_items SET status = {marker}, reason_code = {marker}, "
@@ -355,16 +355,15 @@ def _reverse(
 
 
 def _previous_attempts(conn: Connection, matched: pl.DataFrame) -> pl.DataFrame:
-    f = t.sdd_followups
-    rows = conn.execute(
-        select(f.c.invoice_id, f.c.reason_code, func.count())
-        .where(f.c.invoice_id.in_(matched.get_column("invoice_id").unique().to_list()))
-        .group_by(f.c.invoice_id, f.c.reason_code)
-    ).all()
-    return pl.DataFrame(
-        [tuple(r) for r in rows],
-        schema={"invoice_id": pl.Int64, "reason_code": pl.Utf8, "attempts": pl.Int64},
-        orient="row",
+    earlier = fetch_by_keys(
+        conn,
+        t.sdd_followups,
+        "invoice_id",
+        matched.get_column("invoice_id").unique().to_list(),
+        {"invoice_id": pl.Int64, "reason_code": pl.Utf8},
+    )
+    return earlier.group_by("invoice_id", "reason_code").agg(
+        pl.len().cast(pl.Int64).alias("attempts")
     )
 
 
