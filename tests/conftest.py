@@ -19,7 +19,22 @@ from riscossa.adapters.db.engine import build_engine
 from riscossa.adapters.db.schema import upgrade
 from riscossa.adapters.db.tables import metadata
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+def _shared() -> Path:
+    """The shared fixtures beside the checkout (``../shared``), wherever the clone lives.
+
+    ``RISCOSSA_SHARED_DIR`` wins; then a ``shared`` folder beside the repository or any of
+    its ancestors; then the workplace's own ``/work/shared``.
+    """
+    if os.environ.get("RISCOSSA_SHARED_DIR"):
+        return Path(os.environ["RISCOSSA_SHARED_DIR"])
+    repo = Path(__file__).resolve().parents[1]
+    for folder in repo.parents:
+        if (folder / "shared" / "fixtures" / "external").is_dir():
+            return folder / "shared"
+    return Path("/work/shared")
+
+
+SHARED = _shared()
 EXTERNAL_FIXTURES = SHARED / "fixtures" / "external"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
