@@ -19,6 +19,7 @@ from riscossa.adapters.db.engine import build_engine
 from riscossa.adapters.db.schema import upgrade
 from riscossa.adapters.db.tables import metadata
 
+
 def _shared() -> Path:
     """The shared fixtures beside the checkout (``../shared``), wherever the clone lives.
 
