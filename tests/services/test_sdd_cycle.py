@@ -269,3 +269,22 @@ def test_large_runs_validate_one_sample_per_shape(
     assert result.items == 3
     assert checked == [1]  # three FRST debits of one shape: one validated, not the file
     assert real((tmp_path / "big.xml").read_bytes(), "pain.008.001.08") == []
+
+
+def test_bad_mandate_rows_are_rejected_with_reasons(portfolio: Engine, tmp_path: Path) -> None:
+    _write(
+        tmp_path / "errati.csv",
+        "Riferimento Mandato;Codice Cliente;Codice Contratto;Codice Creditore;Data Firma;"
+        "Intestatario Conto;IBAN\n"
+        f"M-X1;C1;K9;IT66ZZZA1B2C3D4E5F6G7H8;01/09/2026;Tizio;{IBANS['C1']}\n"
+        f"M-X2;C1;K2;IT66ZZZA1B2C3D4E5F6G7H8;01/09/2026;Tizio;{IBANS['C1']}\n"
+        f"M-X3;C1;;IT00ZZZA1B2C3D4E5F6G7H8;01/09/2026;Tizio;{IBANS['C1']}\n"
+        "M-X4;C1;;IT66ZZZA1B2C3D4E5F6G7H8;01/09/2026;Tizio;IT61X0542811101000000123456\n",
+    )
+    result = import_file(portfolio, "mandates", tmp_path / "errati.csv")
+    assert result.imported == 0 and result.rejected == 4
+    messages = {e.row: e.message for e in result.errors}
+    assert messages[2] == "unknown contract code 'K9'"
+    assert messages[3] == "contract 'K2' belongs to another customer"
+    assert messages[4].startswith("not a SEPA creditor identifier")
+    assert messages[5] == "the IBAN is not valid (BAD_CHECKSUM)"

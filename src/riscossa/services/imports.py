@@ -239,6 +239,28 @@ def _lookup_ids(
     return fetch_by_keys(conn, table, key, keys, {key: pl.Utf8, "id": pl.Int64, **(extra or {})})
 
 
+def _resolve_contract(conn: Connection, typed: TypedTable) -> None:
+    """An optional contract code must exist and belong to the row's customer."""
+    known = _lookup_ids(
+        conn,
+        t.contracts,
+        "code",
+        typed.frame.get_column("contract_code"),
+        {"customer_id": pl.Int64},
+    ).rename({"code": "contract_code", "id": "contract_id", "customer_id": "_contract_owner"})
+    typed.frame = typed.frame.join(known, on="contract_code", how="left")
+    typed.add_check(
+        "contract_code",
+        pl.when(pl.col("contract_code").is_not_null() & pl.col("contract_id").is_null())
+        .then(pl.format("unknown contract code '{}'", pl.col("contract_code")))
+        .when(
+            pl.col("contract_id").is_not_null()
+            & (pl.col("_contract_owner") != pl.col("customer_id"))
+        )
+        .then(pl.format("contract '{}' belongs to another customer", pl.col("contract_code"))),
+    )
+
+
 def _warn(result: ImportResult, frame: pl.DataFrame, column: str, message: pl.Expr) -> None:
     found = frame.select(pl.col(ROW_COLUMN), message.alias("m")).filter(pl.col("m").is_not_null())
     result.warnings.extend(
@@ -432,24 +454,7 @@ class _Invoices(_Rules):
 
     def resolve(self, conn: Connection, typed: TypedTable, result: ImportResult) -> None:
         _resolve_customer(conn, typed, required=True)
-        known = _lookup_ids(
-            conn,
-            t.contracts,
-            "code",
-            typed.frame.get_column("contract_code"),
-            {"customer_id": pl.Int64},
-        ).rename({"code": "contract_code", "id": "contract_id", "customer_id": "_contract_owner"})
-        typed.frame = typed.frame.join(known, on="contract_code", how="left")
-        typed.add_check(
-            "contract_code",
-            pl.when(pl.col("contract_code").is_not_null() & pl.col("contract_id").is_null())
-            .then(pl.format("unknown contract code '{}'", pl.col("contract_code")))
-            .when(
-                pl.col("contract_id").is_not_null()
-                & (pl.col("_contract_owner") != pl.col("customer_id"))
-            )
-            .then(pl.format("contract '{}' belongs to another customer", pl.col("contract_code"))),
-        )
+        _resolve_contract(conn, typed)
 
     def to_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
         return frame.select(
@@ -772,13 +777,7 @@ class _Mandates(_Rules):
 
     def resolve(self, conn: Connection, typed: TypedTable, result: ImportResult) -> None:
         _resolve_customer(conn, typed, required=True)
-        known = _lookup_ids(
-            conn,
-            t.contracts,
-            "code",
-            typed.frame.get_column("contract_code"),
-            {"customer_id": pl.Int64},
-        ).rename({"code": "contract_code", "id": "contract_id", "customer_id": "_owner"})
+        _resolve_contract(conn, typed)
         old = fetch_by_keys(
             conn,
             t.mandates,
@@ -793,16 +792,7 @@ class _Mandates(_Rules):
                 "original_creditor_id": pl.Utf8,
             },
         ).rename(lambda c: c if c == "umr" else f"_old_{c}")
-        typed.frame = typed.frame.join(known, on="contract_code", how="left").join(
-            old, on="umr", how="left"
-        )
-        typed.add_check(
-            "contract_code",
-            pl.when(pl.col("contract_code").is_not_null() & pl.col("contract_id").is_null())
-            .then(pl.format("unknown contract code '{}'", pl.col("contract_code")))
-            .when(pl.col("contract_id").is_not_null() & (pl.col("_owner") != pl.col("customer_id")))
-            .then(pl.format("contract '{}' belongs to another customer", pl.col("contract_code"))),
-        )
+        typed.frame = typed.frame.join(old, on="umr", how="left")
 
     def to_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
         iban_changed = pl.col("_old_debtor_iban").is_not_null() & (
