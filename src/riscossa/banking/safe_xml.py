@@ -12,6 +12,7 @@ names, so readers walk the tree by local name once the root namespace has been c
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 
 from lxml import etree
@@ -150,13 +151,43 @@ def children(element: etree._Element, name: str) -> Iterator[etree._Element]:
     return element.iterchildren(tag="{*}" + name)  # type: ignore[no-any-return]
 
 
+class _ChildIndex(threading.local):
+    """The children of the last few elements looked into, by local name (first one wins).
+
+    Readers ask one element for many children in a row (a transaction's status, reason,
+    references...); indexing it once turns each of those lookups into a dict hit. The cache
+    holds the elements themselves, so an id is never reused while it is cached.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[etree._Element, dict[str, etree._Element]]] = {}
+
+    def of(self, element: etree._Element) -> dict[str, etree._Element]:
+        found = self.entries.get(id(element))
+        if found is not None and found[0] is element:
+            return found[1]
+        index: dict[str, etree._Element] = {}
+        for kid in element:
+            tag = kid.tag
+            if isinstance(tag, str):
+                index.setdefault(tag.rpartition("}")[2], kid)
+        if len(self.entries) >= CHILD_INDEX_SIZE:
+            self.entries.pop(next(iter(self.entries)))
+        self.entries[id(element)] = (element, index)
+        return index
+
+
+CHILD_INDEX_SIZE = 16
+_child_index = _ChildIndex()
+
+
 def child(element: etree._Element | None, *path: str) -> etree._Element | None:
     """The first element down ``path`` (local names), or None."""
     current = element
     for name in path:
         if current is None:
             return None
-        current = next(children(current, name), None)
+        current = _child_index.of(current).get(name)
     return current
 
 
