@@ -165,3 +165,26 @@ def test_retired_bank_goes_to_the_alignment_request(engine: Engine, tmp_path: Pa
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:4] == ("A", "Mario Rossi", "RSSMRA85M01H501Q", retired)
     assert rows[1][8] == italian_iban("05696", "11701", "000000001234")
+
+
+def test_mandate_ibans_are_monitored_too(engine: Engine, tmp_path: Path) -> None:
+    import_file(engine, "customers", _customers(tmp_path, "c.csv", {"A": VALID, "B": ""}))
+    contracts = tmp_path / "contracts.csv"
+    contracts.write_text(
+        "Codice Contratto;Codice Cliente;Servizio;Modalità Pagamento\n"
+        "K1;A;luce;RID\nK2;B;gas;RID\n",
+        encoding="utf-8",
+    )
+    import_file(engine, "contracts", contracts)
+    mandates = tmp_path / "mandati.csv"
+    mandates.write_text(
+        "Riferimento Mandato;Codice Cliente;Codice Creditore;Data Firma;Intestatario Conto;IBAN\n"
+        f"M-A;A;IT66ZZZA1B2C3D4E5F6G7H8;01/09/2026;Cliente A;{OTHER_VALID}\n"
+        f"M-B;B;IT66ZZZA1B2C3D4E5F6G7H8;01/09/2026;Cliente B;{VALID}\n",
+        encoding="utf-8",
+    )
+    assert import_file(engine, "mandates", mandates).imported == 2
+    result = run_monitor(engine, dt.date(2026, 11, 1))
+    # A: the IBAN on file and the mandate's; B: only the mandate's (its blank is no finding).
+    assert result.checked == 3 and result.verdicts == {"OK": 3, "WARNING": 0, "ERROR": 0}
+    assert _findings(engine) == set()

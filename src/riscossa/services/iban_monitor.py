@@ -140,28 +140,43 @@ def _scope(reason_codes: tuple[str, ...] | None) -> str:
 
 
 def _customers(conn: Connection, reason_codes: tuple[str, ...] | None) -> pl.DataFrame:
-    """Customers with an IBAN on file or paying by direct debit (who then need one)."""
-    c = t.customers
+    """The IBANs to check: each customer's on file (or its absence, for a customer paying by
+    direct debit without a mandate) and the debtor IBAN of each live mandate."""
+    c, m = t.customers, t.mandates
     sdd = select(t.contracts.c.customer_id).where(t.contracts.c.payment_method == "sdd")
-    query = select(c.c.id, c.c.code, c.c.name, c.c.tax_code, c.c.iban).where(
+    on_file = select(c.c.id, c.c.code, c.c.name, c.c.tax_code, c.c.iban).where(
         or_(c.c.iban != "", c.c.id.in_(sdd))
+    )
+    mandated = (
+        select(c.c.id, c.c.code, c.c.name, c.c.tax_code, m.c.debtor_iban)
+        .join(m, m.c.customer_id == c.c.id)
+        .where(m.c.status.in_(("active", "amended")))
     )
     if reason_codes is not None:
         rejected = select(t.sdd_returns.c.customer_id).where(
             t.sdd_returns.c.reason_code.in_(reason_codes)
         )
-        query = query.where(c.c.id.in_(rejected))
-    rows = conn.execute(query.order_by(c.c.id)).all()
-    return pl.DataFrame(
-        rows,
-        schema={
-            "customer_id": pl.Int64,
-            "customer_code": pl.Utf8,
-            "name": pl.Utf8,
-            "tax_code": pl.Utf8,
-            "raw_iban": pl.Utf8,
-        },
-        orient="row",
+        on_file = on_file.where(c.c.id.in_(rejected))
+        mandated = mandated.where(c.c.id.in_(rejected))
+    schema = {
+        "customer_id": pl.Int64,
+        "customer_code": pl.Utf8,
+        "name": pl.Utf8,
+        "tax_code": pl.Utf8,
+        "raw_iban": pl.Utf8,
+    }
+    files = pl.DataFrame([tuple(r) for r in conn.execute(on_file)], schema=schema, orient="row")
+    debits = pl.DataFrame([tuple(r) for r in conn.execute(mandated)], schema=schema, orient="row")
+    with_mandate = debits.get_column("customer_id").unique().implode()
+    blank = pl.col("raw_iban").str.strip_chars() == ""
+    return (
+        pl.concat([files.filter(~(blank & pl.col("customer_id").is_in(with_mandate))), debits])
+        .with_columns(
+            pl.col("raw_iban").str.replace_all(r"\s", "").str.to_uppercase().alias("_same")
+        )
+        .unique(["customer_id", "_same"], keep="first", maintain_order=True)
+        .drop("_same")
+        .sort("customer_id", maintain_order=True)
     )
 
 
@@ -193,7 +208,7 @@ def _record(
     """Open, keep or resolve findings; return the changes with what to show for each."""
     f = t.iban_findings
     current = checked.filter(pl.col("verdict") != "OK").select(FINDING_COLUMNS)
-    in_scope = customers.get_column("customer_id").to_list()
+    in_scope = customers.get_column("customer_id").unique().to_list()
     open_rows = conn.execute(
         select(f.c.id, f.c.customer_id, f.c.iban, f.c.code).where(f.c.resolved_run_id.is_(None))
     ).all()
@@ -252,7 +267,9 @@ def _record(
             .alias("change")
         )
     )
-    people = customers.select("customer_id", "customer_code", "name", "tax_code")
+    people = customers.select("customer_id", "customer_code", "name", "tax_code").unique(
+        "customer_id", keep="first"
+    )
     closed = (
         gone.join(new, on="customer_id", how="anti")
         .select(*keys)
