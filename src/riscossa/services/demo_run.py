@@ -16,7 +16,7 @@ from typing import Literal
 from sqlalchemy import Engine, select
 
 from riscossa.adapters.db import tables as t
-from riscossa.banking.target2 import add_business_days, is_business_day, previous_business_day
+from riscossa.banking.target2 import add_business_days, earliest_collection_date
 from riscossa.config import CreditorSettings
 from riscossa.domain.ledger import AgingReport
 from riscossa.services.demo.bank import pick_rejects, status_report
@@ -85,9 +85,7 @@ def _direct_debit_cycle(
     engine: Engine, out_dir: Path, as_of: dt.date, seed: int, outcome: DemoOutcome
 ) -> None:
     """Collect what is due on the first date the bank still takes; let the bank answer."""
-    day = as_of + dt.timedelta(days=1)
-    while not is_business_day(day) or previous_business_day(day) < as_of:
-        day += dt.timedelta(days=1)
+    day = earliest_collection_date(as_of)
     collection = run_collection(
         engine,
         day,

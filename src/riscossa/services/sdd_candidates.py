@@ -18,8 +18,10 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from riscossa.adapters.db import tables as t
+from riscossa.adapters.db.bulk import driver_frame
 from riscossa.adapters.xlsx_report import DataSheet, write_report
 
+N, T, D = pl.Int64, pl.Utf8, pl.Date  # column types of the queries below
 MIN_PAID = 3
 MAX_OVERDUE_DAYS = 30
 
@@ -44,16 +46,16 @@ def sdd_candidates(conn: Connection, as_of: dt.date) -> Candidates:
         .where(k.c.status == "active", k.c.payment_method.in_(("postal_slip", "bank_transfer")))
         .distinct()
     )
-    people = _frame(
+    people = driver_frame(
         conn,
         select(c.c.id, c.c.code, c.c.name, c.c.segment, c.c.email, c.c.pec, c.c.phone)
         .where(c.c.id.in_(on_slips))
         .where(c.c.id.not_in(select(m.c.customer_id).where(m.c.status.in_(("active", "amended")))))
         .where((c.c.email != "") | (c.c.pec != "") | (c.c.phone != "")),
-        ["customer_id", "code", "name", "segment", "email", "pec", "phone"],
+        {"customer_id": N, "code": T, "name": T, "segment": T, "email": T, "pec": T, "phone": T},
     )
     year_ago = as_of - dt.timedelta(days=365)
-    items = _frame(
+    items = driver_frame(
         conn,
         select(
             i.c.customer_id,
@@ -63,15 +65,22 @@ def sdd_candidates(conn: Connection, as_of: dt.date) -> Candidates:
             i.c.amount_cents,
             i.c.allocated_cents,
         ).where(i.c.kind == "invoice", i.c.customer_id.in_(on_slips)),
-        ["customer_id", "invoice_id", "due_date", "issue_date", "amount_cents", "allocated_cents"],
+        {
+            "customer_id": N,
+            "invoice_id": N,
+            "due_date": D,
+            "issue_date": D,
+            "amount_cents": N,
+            "allocated_cents": N,
+        },
     )
-    delays = _frame(
+    delays = driver_frame(
         conn,
         select(i.c.customer_id, i.c.id, i.c.due_date, p.c.value_date)
         .join(a, a.c.invoice_id == i.c.id)
         .join(p, p.c.id == a.c.payment_id)
         .where(p.c.status.in_(("booked", "unapplied")), i.c.customer_id.in_(on_slips)),
-        ["customer_id", "invoice_id", "due_date", "value_date"],
+        {"customer_id": N, "invoice_id": N, "due_date": D, "value_date": D},
     )
     paid = (
         delays.group_by("customer_id", "invoice_id")
@@ -142,13 +151,3 @@ def export_candidates(candidates: Candidates, path: Path) -> None:
         pl.col("score").alias("Punteggio"),
     )
     write_report(path, DataSheet(f"Candidati SDD {candidates.as_of:%d-%m-%Y}", frame))
-
-
-def _frame(conn: Connection, query: Any, names: list[str]) -> pl.DataFrame:
-    rows = [tuple(r) for r in conn.execute(query)]
-    if not rows:
-        return pl.DataFrame(schema=dict.fromkeys(names, pl.Utf8)).with_columns(
-            *(pl.col(n).cast(pl.Int64) for n in names if n.endswith(("_id", "_cents"))),
-            *(pl.col(n).cast(pl.Date) for n in names if n.endswith("date")),
-        )
-    return pl.DataFrame(rows, schema=names, orient="row")

@@ -25,7 +25,8 @@ from riscossa.adapters.db.bulk import (
     reserve_ids,
     update_frame,
 )
-from riscossa.banking.target2 import is_business_day, previous_business_day
+from riscossa.banking import target2
+from riscossa.banking.target2 import is_business_day
 from riscossa.domain.errors import ValidationError
 from riscossa.domain.mandates import LAPSE_MONTHS, add_months
 from riscossa.services.sdd_files import Creditor, write_collection_file
@@ -69,14 +70,12 @@ def presentation_date(collection_date: dt.date, today: dt.date) -> dt.date:
             f"{collection_date:%d/%m/%Y} is not a TARGET2 business day: "
             "choose a weekday that is not a TARGET2 holiday"
         )
-    present = previous_business_day(collection_date)
+    present = target2.presentation_date(collection_date)
     if present < today:
-        earliest = today
-        while not is_business_day(earliest) or previous_business_day(earliest) < today:
-            earliest += dt.timedelta(days=1)
         raise ValidationError(
             f"collection date {collection_date:%d/%m/%Y} needs presentation on "
-            f"{present:%d/%m/%Y}, already past: the earliest is {earliest:%d/%m/%Y}"
+            f"{present:%d/%m/%Y}, already past: the earliest is "
+            f"{target2.earliest_collection_date(today):%d/%m/%Y}"
         )
     return present
 

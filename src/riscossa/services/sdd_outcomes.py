@@ -373,24 +373,23 @@ def settle_collections(
     """Debits with no outcome D+n business days after the collection date are paid: booked."""
     s, c, p = t.sdd_collection_items, t.sdd_collections, t.payments
     with engine.begin() as conn:
-        rows = conn.execute(
-            select(s.c.id, s.c.payment_id, c.c.collection_date)
-            .join(c, c.c.id == s.c.collection_id)
-            .where(s.c.status == "in_transit")
-        ).all()
-        due = [
-            (i, pid) for i, pid, day in rows if add_business_days(day, after_business_days) <= as_of
-        ]
-        for start in range(0, len(due), 5000):
-            chunk = due[start : start + 5000]
-            conn.execute(
-                update(s)
-                .where(s.c.id.in_([i for i, _ in chunk]))
-                .values(status="settled", settled_date=as_of)
+        # The deadline depends only on the collection date: decide per collection, then
+        # settle each collection's in-transit debits in two statements.
+        dates = conn.execute(
+            select(c.c.id, c.c.collection_date).where(
+                c.c.id.in_(select(s.c.collection_id).where(s.c.status == "in_transit"))
             )
+        ).all()
+        due = [i for i, day in dates if add_business_days(day, after_business_days) <= as_of]
+        settled = 0
+        for collection_id in due:
+            in_transit = (s.c.collection_id == collection_id) & (s.c.status == "in_transit")
             conn.execute(
                 update(p)
-                .where(p.c.id.in_([pid for _, pid in chunk]))
+                .where(p.c.id.in_(select(s.c.payment_id).where(in_transit)))
                 .values(status="booked", booking_date=as_of)
             )
-    return len(due)
+            settled += conn.execute(
+                update(s).where(in_transit).values(status="settled", settled_date=as_of)
+            ).rowcount
+    return settled
