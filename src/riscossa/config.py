@@ -22,6 +22,7 @@ class CreditorSettings:
     iban: str = ""
     bic: str = ""
     cuc: str = ""  # the CBI customer code, for CBI collection files
+    cbi_xsd: str = ""  # CBISDDReqLogMsg.00.01.01.xsd from the bank (CBI does not publish it)
 
     @classmethod
     def from_env(cls) -> CreditorSettings:
@@ -31,6 +32,7 @@ class CreditorSettings:
             iban=os.environ.get("RISCOSSA_CREDITOR_IBAN", ""),
             bic=os.environ.get("RISCOSSA_CREDITOR_BIC", ""),
             cuc=os.environ.get("RISCOSSA_CREDITOR_CUC", ""),
+            cbi_xsd=os.environ.get("RISCOSSA_CBI_XSD", ""),
         )
 
 

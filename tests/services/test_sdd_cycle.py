@@ -31,6 +31,15 @@ CREDITOR = creditor_from_settings(
         bic="BCITITMM",
     )
 )
+CBI_CREDITOR = creditor_from_settings(
+    CreditorSettings(
+        name="Riscossa Energia S.p.A.",
+        creditor_id="IT66ZZZA1B2C3D4E5F6G7H8",
+        iban=italian_iban("03069", "09606", "100000012345"),
+        bic="BCITITMM",
+        cuc="1234567X",
+    )
+)
 IBANS = {
     code: italian_iban("05034", f"{11700 + n:05d}", f"{n:012d}")
     for n, code in enumerate(("C1", "C2", "C3", "C4"), start=1)
@@ -256,19 +265,105 @@ def test_large_runs_validate_one_sample_per_shape(
     from riscossa.services import sdd_files
 
     checked: list[int] = []
-    real = sdd_files.validate
+    real = sdd_files.validate_against
 
-    def spy(data: bytes, schema: str) -> list[str]:
+    def spy(data: bytes, schema: object, namespace: str, label: str) -> list[str]:
         checked.append(data.count(b"<DrctDbtTxInf>"))
-        return real(data, schema)
+        return real(data, schema, namespace, label)
 
     monkeypatch.setattr(sdd_files, "FULL_VALIDATION_MAX", 0)
     monkeypatch.setattr(sdd_files, "SAMPLE_PER_SHAPE", 1)
-    monkeypatch.setattr(sdd_files, "validate", spy)
+    monkeypatch.setattr(sdd_files, "validate_against", spy)
     result = run_collection(portfolio, COLLECTION, tmp_path / "big.xml", CREDITOR, today=TODAY)
     assert result.items == 3
     assert checked == [1]  # three FRST debits of one shape: one validated, not the file
-    assert real((tmp_path / "big.xml").read_bytes(), "pain.008.001.08") == []
+    assert validate((tmp_path / "big.xml").read_bytes(), "pain.008.001.08") == []
+
+
+_CBI_XSD = """<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns="urn:CBI:xsd:CBISDDReqLogMsg.00.01.01"
+    targetNamespace="urn:CBI:xsd:CBISDDReqLogMsg.00.01.01" elementFormDefault="qualified">
+  <xs:element name="CBISDDReqLogMsg">
+    <xs:complexType>
+      <xs:sequence>
+        <xs:element name="GrpHdr">
+          <xs:complexType>
+            <xs:sequence>
+              <xs:element name="MsgId"><xs:simpleType><xs:restriction base="xs:string">
+                <xs:maxLength value="{msgid_max}"/></xs:restriction></xs:simpleType></xs:element>
+              <xs:any processContents="lax" minOccurs="0" maxOccurs="unbounded"/>
+            </xs:sequence>
+          </xs:complexType>
+        </xs:element>
+        <xs:element name="PmtInf" maxOccurs="unbounded">
+          <xs:complexType>
+            <xs:sequence>
+              <xs:any processContents="lax" minOccurs="0" maxOccurs="unbounded"/>
+            </xs:sequence>
+          </xs:complexType>
+        </xs:element>
+      </xs:sequence>
+    </xs:complexType>
+  </xs:element>
+</xs:schema>
+"""
+
+
+def test_cbi_file_validates_against_the_xsd_the_bank_supplied(
+    portfolio: Engine, tmp_path: Path
+) -> None:
+    xsd = _write(tmp_path / "CBISDDReqLogMsg.00.01.01.xsd", _CBI_XSD.format(msgid_max=35))
+    cbi = run_collection(
+        portfolio,
+        COLLECTION,
+        tmp_path / "cbi.xml",
+        CBI_CREDITOR,
+        today=TODAY,
+        file_format="cbi",
+        cbi_xsd=xsd,
+    )
+    assert cbi.items == 3
+    assert (tmp_path / "cbi.xml").read_bytes().count(b"<DrctDbtTxInf>") == 3
+
+
+def test_a_cbi_file_the_xsd_refuses_is_neither_written_nor_booked(
+    portfolio: Engine, tmp_path: Path
+) -> None:
+    xsd = _write(tmp_path / "CBISDDReqLogMsg.00.01.01.xsd", _CBI_XSD.format(msgid_max=5))
+    with pytest.raises(ValidationError, match=r"CBISDDReqLogMsg\.00\.01\.01\.xsd: line \d+.*MsgId"):
+        run_collection(
+            portfolio,
+            COLLECTION,
+            tmp_path / "cbi.xml",
+            CBI_CREDITOR,
+            today=TODAY,
+            file_format="cbi",
+            cbi_xsd=xsd,
+        )
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in ("", ".xml", ".staged")) == []
+    with portfolio.connect() as conn:
+        assert (
+            conn.execute(select(t.payments.c.id).where(t.payments.c.channel == "sdd")).all() == []
+        )
+        assert conn.execute(select(t.sdd_collections.c.id)).all() == []
+
+
+def test_an_unusable_cbi_xsd_is_named(portfolio: Engine, tmp_path: Path) -> None:
+    xsd = _write(tmp_path / "broken.xsd", "<xs:schema")
+    with pytest.raises(
+        ValidationError, match=r"RISCOSSA_CBI_XSD: .*broken\.xsd is not a usable XSD"
+    ):
+        run_collection(
+            portfolio,
+            COLLECTION,
+            tmp_path / "cbi.xml",
+            CBI_CREDITOR,
+            today=TODAY,
+            file_format="cbi",
+            cbi_xsd=xsd,
+        )
+    assert not (tmp_path / "cbi.xml").exists()
 
 
 def test_bad_mandate_rows_are_rejected_with_reasons(portfolio: Engine, tmp_path: Path) -> None:

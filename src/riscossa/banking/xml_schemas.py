@@ -164,15 +164,26 @@ def _readable(error: Any, root: Any) -> str:
 
 def validate(xml_bytes: bytes, schema_name: str, *, limit: int = 100) -> list[str]:
     """Readable reasons ``xml_bytes`` breaks the schema, at most ``limit``; empty when valid."""
+    return validate_against(
+        xml_bytes,
+        load_schema(schema_name),
+        target_namespace(schema_name),
+        schema_name,
+        limit=limit,
+    )
+
+
+def validate_against(
+    xml_bytes: bytes, schema: Any, expected_namespace: str, label: str, *, limit: int = 100
+) -> list[str]:
+    """``validate`` for a schema compiled elsewhere (one the operator supplies, say)."""
     try:
         root = parse_xml(xml_bytes)
     except XmlInputError as exc:
         return [str(exc)]
-    expected = target_namespace(schema_name)
     found = namespace_of(root.tag)
-    if found != expected:
-        return [f"namespace {found or '(none)'!r} is not {schema_name}'s {expected!r}"]
-    schema = load_schema(schema_name)
+    if found != expected_namespace:
+        return [f"namespace {found or '(none)'!r} is not {label}'s {expected_namespace!r}"]
     if schema.validate(root):
         return []
     errors = list(schema.error_log)

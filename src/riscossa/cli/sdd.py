@@ -68,6 +68,7 @@ def collect_command(
             creditor_from_settings(riscossa.settings.creditor),
             today=riscossa.today(),
             file_format=file_format,
+            cbi_xsd=Path(xsd) if (xsd := riscossa.settings.creditor.cbi_xsd) else None,
         )
     if json_output:
         print_json(result.as_json())

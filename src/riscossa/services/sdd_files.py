@@ -2,15 +2,19 @@
 
 The file is written next to its final name and renamed only once complete and, for the ISO
 formats, valid against the official XSD shipped with the package: a bank never receives a
-half-written or invalid file from Riscossa.
+half-written or invalid file from Riscossa. CBI does not publish its XSDs; a creditor who
+has ``CBISDDReqLogMsg.00.01.01.xsd`` from its bank names it in ``RISCOSSA_CBI_XSD`` and the
+CBI file is validated against it the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+from lxml import etree
 
 from riscossa.banking.creditor_id import creditor_id_problem
 from riscossa.banking.iban import check_iban
@@ -23,7 +27,12 @@ from riscossa.banking.sdd_collection import (
     Scheme,
     SequenceType,
 )
-from riscossa.banking.xml_schemas import validate
+from riscossa.banking.xml_schemas import (
+    load_schema,
+    secure_parser,
+    target_namespace,
+    validate_against,
+)
 from riscossa.config import CreditorSettings
 from riscossa.domain.errors import ValidationError
 
@@ -148,6 +157,7 @@ def write_collection_file(
     created: dt.datetime,
     collection_date: dt.date,
     file_format: str,
+    cbi_xsd: Path | None = None,
 ) -> None:
     fmt = CollectionFormat(file_format)
     collection = Collection(
@@ -157,7 +167,7 @@ def write_collection_file(
         creditor=creditor,
         transactions=_transactions(items),
     )
-    schema = VALIDATED.get(fmt)
+    schema = _schema(fmt, cbi_xsd)
     if schema is not None:
         _validate(output, _sample(collection, fmt), fmt, schema)
     partial = output.with_name(output.name + ".part")
@@ -213,10 +223,36 @@ def _sample(collection: Collection, fmt: CollectionFormat) -> bytes:
     return collection_xml(sample, fmt)
 
 
-def _validate(output: Path, data: bytes, fmt: CollectionFormat, schema: str) -> None:
-    problems = validate(data, schema)
+_Schema = tuple[str, Any, str]  # label, compiled schema, namespace the document must use
+
+
+def _schema(fmt: CollectionFormat, cbi_xsd: Path | None) -> _Schema | None:
+    name = VALIDATED.get(fmt)
+    if name is not None:
+        return name, load_schema(name), target_namespace(name)
+    if fmt is CollectionFormat.CBI and cbi_xsd is not None:
+        return cbi_schema(cbi_xsd)
+    return None
+
+
+def cbi_schema(path: Path) -> _Schema:
+    """The CBI XSD the bank supplied; its includes resolve beside it, never over the network."""
+    if not path.is_file():
+        raise ValidationError(f"RISCOSSA_CBI_XSD: {path} is not a file")
+    try:
+        tree = etree.parse(str(path), secure_parser())
+        compiled = etree.XMLSchema(tree)
+    except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+        raise ValidationError(f"RISCOSSA_CBI_XSD: {path} is not a usable XSD: {exc}") from exc
+    namespace = tree.getroot().get("targetNamespace") or ""
+    return path.name, compiled, namespace
+
+
+def _validate(output: Path, data: bytes, fmt: CollectionFormat, schema: _Schema) -> None:
+    label, compiled, namespace = schema
+    problems = validate_against(data, compiled, namespace, label)
     if problems:
         raise ValidationError(
-            f"{output}: the collection file does not validate against {schema}: "
+            f"{output}: the collection file does not validate against {label}: "
             + "; ".join(problems[:5])
         )
