@@ -152,18 +152,97 @@ payments = Table(
     Column("payer_tax_code", String(32), nullable=False, server_default=""),
     Column("reference", Text, nullable=False, server_default=""),
     Column("row_hash", String(32), nullable=False),
+    # Flows: the file a payment came from, the creditor account credited, the payer's
+    # end-to-end id, and the pagoPA flow id that ties a lump sum to its detail payments.
+    Column("flow_file_id", Id, ForeignKey("flow_files.id")),
+    Column("account", String(34), nullable=False, server_default=""),
+    Column("end_to_end_id", String(35), nullable=False, server_default=""),
+    Column("lump_sum_ref", String(64), nullable=False, server_default=""),
+    Column("lump_sum", Boolean, nullable=False, server_default="0"),
     CheckConstraint(
         "channel IN ('bank_transfer', 'sdd', 'postal_slip', 'pagopa', 'card', 'cash')",
         name="channel",
     ),
-    # reversed: an in-transit direct debit the bank rejected or returned; kept for the trail.
-    CheckConstraint("status IN ('in_transit', 'booked', 'unapplied', 'reversed')", name="status"),
+    # reversed: an in-transit direct debit the bank rejected or returned, or a credit the
+    # bank took back; split: a pagoPA lump sum whose detail flow turned it into payments.
+    CheckConstraint(
+        "status IN ('in_transit', 'booked', 'unapplied', 'reversed', 'split')", name="status"
+    ),
     CheckConstraint("amount_cents > 0", name="positive"),
     CheckConstraint(
         "allocated_cents >= 0 AND allocated_cents <= amount_cents", name="allocated_within_amount"
     ),
 )
 Index("ix_payments_customer_id", payments.c.customer_id)
+Index("ix_payments_row_hash", payments.c.row_hash)
+Index("ix_payments_lump_sum_ref", payments.c.lump_sum_ref)
+
+# One payment-flow file imported (statement, notification, RH, Poste, pagoPA): its hash
+# refuses a second import of the same bytes.
+flow_files = Table(
+    "flow_files",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("file_name", String(500), nullable=False),
+    Column("file_format", String(40), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("statements", Integer, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("payments", Integer, nullable=False),
+    Column("credits_cents", BigInteger, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("reversals", Integer, nullable=False),
+    Column("ignored", Integer, nullable=False),
+)
+
+# What the matching engine proposes for a payment it could not post: ranked, for the
+# unapplied-payments desk.
+payment_suggestions = Table(
+    "payment_suggestions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("payment_id", Id, ForeignKey("payments.id"), nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("invoice_id", Id, ForeignKey("invoices.id")),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("confidence", Float, nullable=False),
+)
+Index("ix_payment_suggestions_payment_id", payment_suggestions.c.payment_id)
+Index("ix_payment_suggestions_customer_id", payment_suggestions.c.customer_id)
+
+# Payer identities learned from manual matches: the next payment from them finds its
+# customer by itself.
+payer_aliases = Table(
+    "payer_aliases",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("kind IN ('iban', 'name', 'tax_code')", name="kind"),
+)
+Index("ix_payer_aliases_kind_value", payer_aliases.c.kind, payer_aliases.c.value, unique=True)
+
+# Every manual change, with who made it and what it looked like before and after (JSON).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("customer_id", Id, ForeignKey("customers.id")),
+    Column("before", Text, nullable=False, server_default=""),
+    Column("after", Text, nullable=False, server_default=""),
+)
+Index("ix_audit_log_entity_entity_id", audit_log.c.entity, audit_log.c.entity_id)
+Index("ix_audit_log_customer_id", audit_log.c.customer_id)
 
 allocations = Table(
     "allocations",
