@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from riscossa.banking.camt053 import parse_camt053
+from riscossa.banking.camt053 import looks_like, parse_camt053
 from riscossa.banking.statement_model import Statement
 from riscossa.domain.errors import ImportFileError
 from tests.conftest import EXTERNAL_FIXTURES
@@ -189,3 +189,37 @@ def test_message_without_statement_is_refused() -> None:
 def test_other_namespace_is_named() -> None:
     with pytest.raises(ImportFileError, match=r"camt\.054\.001\.02"):
         _parse("moov-io_iso20022/FI_camt_054_sample.xml.xml")
+
+
+def test_transactions_summary_is_checked() -> None:
+    path = "moov-io_iso20022/FI_camt_053_sample.xml.xml"
+    data = _read(path)
+    assert len(parse_camt053(data, what=path)[0].entries) == 13  # 10 Ntry, batches split
+    for old, new, message in (
+        (b"<NbOfNtries>10<", b"<NbOfNtries>11<", r"TtlNtries/NbOfNtries declares 11 entries"),
+        (b"<Sum>23075.00<", b"<Sum>23075.10<", r"TtlCdtNtries/Sum declares 23075\.10"),
+        (b"<NbOfNtries>4<", b"<NbOfNtries>3<", r"TtlDbtNtries/NbOfNtries declares 3 entries"),
+    ):
+        assert data.count(old) == 1
+        with pytest.raises(ImportFileError, match=message) as caught:
+            parse_camt053(data.replace(old, new), what=path)
+        assert "statement '" in str(caught.value)
+
+
+def test_entries_carry_their_status() -> None:
+    (statement,) = _parse("moov-io_iso20022/statement_1.xml")
+    assert {entry.status for entry in statement.entries} == {"BOOK"}
+    # Version 08 wraps the status in <Cd>; its closing balance put right (27.00 CRDT).
+    data = _read("genkgo_camt/camt053.v8.xml").replace(
+        b'<Amt Ccy="SEK">27.00</Amt>\n                <CdtDbtInd>DBIT<',
+        b'<Amt Ccy="SEK">27.00</Amt>\n                <CdtDbtInd>CRDT<',
+    )
+    (v8,) = parse_camt053(data, what="camt053.v8.xml")
+    assert [(entry.amount_cents, entry.status) for entry in v8.entries] == [(885, "BOOK")]
+
+
+def test_looks_like_reads_the_namespace() -> None:
+    assert looks_like(_read("prowide_prowide-iso20022/camt.053.001.07.xml"))  # behind a BAH
+    assert looks_like(_read("moov-io_iso20022/FI_camt_053_sample.xml.xml"))
+    assert not looks_like(_read("moov-io_iso20022/FI_camt_054_sample.xml.xml"))
+    assert not looks_like(b"<Document/>")

@@ -41,6 +41,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # SOH/ETX framing by
 _SUBFIELD = re.compile(r"\?(\d{2})")
 
 
+def looks_like(data: bytes) -> bool:
+    """An MT940 file: a SWIFT block header, or the :20: field among its first lines."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf\r\n \t")
+    return head.startswith(b"{1:") or head.startswith(b":20:") or b"\n:20:" in head[:400]
+
+
 def parse_mt940(
     data: bytes, *, what: str = "MT940 statement", encoding: str = "utf-8"
 ) -> tuple[Statement, ...]:

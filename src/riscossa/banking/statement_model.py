@@ -21,7 +21,9 @@ class StatementEntry:
     of a credit is a debit. ``payer_*`` name the other party: who paid a credit (or whose
     payment a reversal takes back), who was paid by a debit. ``details_index`` is the
     position within a batched booking (0 when the booking is not split), so the lines of
-    one batch keep distinct natural keys.
+    one batch keep distinct natural keys. ``status`` is the bank's entry status where the
+    format has one (ISO ``BOOK``, ``PDNG``, ``INFO``, ``FUTR``): a notification may announce
+    a payment before it is booked; None when the format states none (MT940).
     """
 
     amount_cents: int
@@ -35,6 +37,7 @@ class StatementEntry:
     payer_iban: str | None = None
     bank_transaction_code: str | None = None
     details_index: int = 0
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,18 +123,23 @@ def italian_iban(abi: str, cab: str, account: str) -> str:
 
 def rf_reference(base_digits: str) -> str:
     """ISO 11649 creditor reference over a numeric base (R=27, F=15)."""
-    return f"RF{98 - int(base_digits + '271500') % 97:02d}{base_digits}"
+    from riscossa.banking.payment_codes import make_rf_reference
+
+    return make_rf_reference(base_digits)
 
 
 def pagopa_notice(segregation: int, iuv_base: int) -> str:
     """18-digit notice number with aux digit 3: segregation code, 13-digit IUV base, mod 93."""
-    body = f"{segregation:02d}{iuv_base:013d}"
-    return f"3{body}{int('3' + body) % 93:02d}"
+    from riscossa.banking.payment_codes import make_pagopa_notice
+
+    return make_pagopa_notice(f"{segregation:02d}{iuv_base:013d}", aux_digit=3)
 
 
 def poste_896(code16: int) -> str:
     """Poste Italiane 896 payment code: 16 digits and their remainder modulo 93."""
-    return f"{code16:016d}{code16 % 93:02d}"
+    from riscossa.banking.payment_codes import make_poste_896
+
+    return make_poste_896(f"{code16:016d}")
 
 
 @cache
