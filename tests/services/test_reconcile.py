@@ -132,7 +132,7 @@ def test_each_rule_finds_what_it_should(ledger: Engine, tmp_path: Path) -> None:
                 (10000, "B1", "M. Rossi", "", f"PAGAMENTO AVVISO {NOTICE}"),
                 (50000, "B2", "FERRAMENTA VERDI SRL", "", f"/RFB/{RF}"),
                 (3000, "B3", "Giulia Bianchi", "", "saldo fatt. 2026/000202"),
-                (12500, "B4", "G BIANCHI", IBAN["C2"], "bollette"),  # 80 + 45: the subset
+                (12500, "B4", "G BIANCHI", IBAN["C2"], "bollette"),  # 80 + 45: all that is left once B3 paid 30
                 (6000, "B5", "Esposito", "", "CF SPSLCU70C10F839K"),  # two of 60: law
                 (7500, "B6", "Anna Colombo", IBAN["C5"], "bolletta"),  # 70 + 5 credit
                 (4000, "B7", "Sconosciuto Pagatore", "IT02A0300203280000400162854", "regalo"),
@@ -152,7 +152,7 @@ def test_each_rule_finds_what_it_should(ledger: Engine, tmp_path: Path) -> None:
         "B1": [("2026/000101", 10000, "reference")],
         "B2": [("2026/000301", 50000, "reference")],
         "B3": [("2026/000202", 3000, "invoice_number")],
-        "B4": [("2026/000201", 8000, "iban:subset"), ("2026/000203", 4500, "iban:subset")],
+        "B4": [("2026/000201", 8000, "iban:total_due"), ("2026/000203", 4500, "iban:total_due")],
         "B5": [("2026/000401", 6000, "tax_code:by_law")],
         "B6": [("2026/000501", 7000, "iban:by_law")],
     }
