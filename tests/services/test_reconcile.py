@@ -132,7 +132,13 @@ def test_each_rule_finds_what_it_should(ledger: Engine, tmp_path: Path) -> None:
                 (10000, "B1", "M. Rossi", "", f"PAGAMENTO AVVISO {NOTICE}"),
                 (50000, "B2", "FERRAMENTA VERDI SRL", "", f"/RFB/{RF}"),
                 (3000, "B3", "Giulia Bianchi", "", "saldo fatt. 2026/000202"),
-                (12500, "B4", "G BIANCHI", IBAN["C2"], "bollette"),  # 80 + 45: all that is left once B3 paid 30
+                (
+                    12500,
+                    "B4",
+                    "G BIANCHI",
+                    IBAN["C2"],
+                    "bollette",
+                ),  # 80 + 45: all that is left once B3 paid 30
                 (6000, "B5", "Esposito", "", "CF SPSLCU70C10F839K"),  # two of 60: law
                 (7500, "B6", "Anna Colombo", IBAN["C5"], "bolletta"),  # 70 + 5 credit
                 (4000, "B7", "Sconosciuto Pagatore", "IT02A0300203280000400162854", "regalo"),
@@ -256,3 +262,24 @@ def test_manual_match_learns_the_payer_and_is_audited(ledger: Engine, tmp_path: 
     ]
     assert json.loads(log[1].before)["lines"] == [["2026/000102", 5000, "manual"]]
     assert json.loads(log[1].after)["lines"] == []
+
+
+def test_what_exceeds_the_named_bill_pays_the_other_debts(ledger: Engine, tmp_path: Path) -> None:
+    import_flow(
+        ledger,
+        _write(
+            tmp_path / "d1.xml",
+            camt053(
+                [
+                    (12000, "B1", "Mario Rossi", "", f"AVVISO {NOTICE}"),
+                    (50000, "B2", "Ferramenta Verdi", "", f"{RF} arrotondato"),
+                ]
+            ),
+        ),
+    )
+    result = reconcile(ledger, as_of=AS_OF)
+    assert _allocations(ledger) == {
+        "B1": [("2026/000101", 10000, "reference"), ("2026/000102", 2000, "reference")],
+        "B2": [("2026/000301", 50000, "reference")],
+    }
+    assert result.credit_cents == 0

@@ -95,6 +95,7 @@ def _payload(outcome: DemoOutcome, url: str) -> dict[str, Any]:
         "iban_monitor": outcome.iban_monitor.as_json() if outcome.iban_monitor else None,
         "sdd_collection": outcome.collection.as_json() if outcome.collection else None,
         "sdd_outcomes": outcome.outcomes.as_json() if outcome.outcomes else None,
+        "flows": outcome.flows.as_json() if outcome.flows else None,
     }
 
 
@@ -138,6 +139,20 @@ def _print(outcome: DemoOutcome, url: str) -> None:
         actions = ", ".join(f"{k} {v}" for k, v in out.followups.items()) or "none"
         console.print(
             f"Bank outcomes: {out.applied} rejected ({reasons}); follow-ups opened: {actions}"
+        )
+    if outcome.flows is not None and outcome.flows.reconcile is not None:
+        day, rec = outcome.flows, outcome.flows.reconcile
+        files = ", ".join(f"{Path(r.file).name} ({r.file_format})" for r in day.imports)
+        rate = f"{rec.matched / rec.payments:.1%}" if rec.payments else "-"
+        quality = (
+            f"; against the ground truth: precision {day.precision:.2%}, recall {day.recall:.2%}"
+            if day.precision is not None and day.recall is not None
+            else ""
+        )
+        console.print(f"Payment flows imported: {files}")
+        console.print(
+            f"Reconciliation: {rec.payments:,} payments, {rec.matched:,} matched automatically "
+            f"({rate}), {rec.suggested:,} for review, {rec.unapplied:,} unapplied{quality}"
         )
     _print_aging(outcome.aging)
     console.print(

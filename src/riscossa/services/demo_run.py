@@ -20,6 +20,7 @@ from riscossa.banking.target2 import add_business_days, earliest_collection_date
 from riscossa.config import CreditorSettings
 from riscossa.domain.ledger import AgingReport
 from riscossa.services.demo.bank import pick_rejects, status_report
+from riscossa.services.demo_flows import FlowDay, run_flow_day
 from riscossa.services.demo_portfolio import DEMO_CREDITOR_ID, PortfolioFiles, generate_portfolio
 from riscossa.services.iban_monitor import MonitorResult, run_monitor
 from riscossa.services.imports import ImportResult, import_file
@@ -47,6 +48,7 @@ class DemoOutcome:
     iban_monitor: MonitorResult | None = None
     collection: CollectionResult | None = None
     outcomes: OutcomeResult | None = None
+    flows: FlowDay | None = None
 
 
 def run_demo(
@@ -75,6 +77,15 @@ def run_demo(
     )
     announce("collecting the direct debits due")
     _direct_debit_cycle(engine, out_dir, as_of, seed, outcome)
+    announce("importing the day's bank, Poste and pagoPA flows and reconciling them")
+    outcome.flows = run_flow_day(
+        engine,
+        out_dir,
+        as_of,
+        seed=seed,
+        creditor_iban=DEMO_CREDITOR.iban,
+        payments=max(50, min(customers // 5, 20_000)),
+    )
     announce("computing the aging report")
     with engine.connect() as conn:
         outcome.aging = aging_report(conn, as_of)

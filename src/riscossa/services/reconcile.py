@@ -513,7 +513,17 @@ def _named_items(
     ordered = book.due_items(positions)
     if not ordered:
         return None  # already paid: leave it to the identity rules (credit or another item)
-    return _Decision(owners.pop(), identity, None, book.in_law_order(free, ordered))
+    customer = owners.pop()
+    lines = book.in_law_order(free, ordered)
+    left = free - sum(cents for _, cents in lines)
+    if left > 0:
+        # More than the named items: the payer declared nothing for the rest, so the law
+        # pays the customer's other debts with it; only what is left after them is credit.
+        others = book.due_items(
+            p for p in book.customer_items.get(customer, ()) if p not in positions
+        )
+        lines += book.in_law_order(left, others)
+    return _Decision(customer, identity, None, lines)
 
 
 def _identify(

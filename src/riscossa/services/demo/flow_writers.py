@@ -6,16 +6,24 @@ MT940 with structured ``:86:``), so a demo day goes through the same import path
 one. They write what they are given: amounts, balances and control totals are computed
 here, never taken on trust, so every file adds up. Free text is cut to the field widths and,
 in the fixed-width formats, folded to upper-case ASCII as Italian banks send it.
+
+:func:`write_day` lays one day out over the files: the camt.053 of the creditor's main
+account also carries a bank fee, the reversals and the pagoPA lump sum whose detail is the
+FlussoRiversamento; it gives every payment the bank reference the import will store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
+
+from riscossa.banking.iban import build_iban, italian_bban
 
 CAMT053_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 PAGOPA_NS = "http://www.digitpa.gov.it/schemas/2011/Pagamenti/"
@@ -28,9 +36,10 @@ MT940_LINE = 65
 class Movement:
     """One booked movement of a bank account; ``amount_cents`` is negative for a debit.
 
-    ``creditor_reference`` is an RF reference written as structured remittance (camt
-    ``Strd/CdtrRefInf``) instead of ``remittance``; ``reversal`` marks a credit the bank
-    takes back (a debit with ``RvslInd``).
+    ``creditor_reference`` is an RF reference sent as structured remittance (camt
+    ``Strd/CdtrRefInf``, with ``remittance`` as its ``AddtlRmtInf``); formats without
+    structure carry both as one text. ``reversal`` marks a credit the bank takes back (a
+    debit with ``RvslInd``).
     """
 
     amount_cents: int
@@ -45,6 +54,11 @@ class Movement:
     creditor_reference: str = ""
     reversal: bool = False
 
+    @property
+    def text(self) -> str:
+        """The remittance as one line of free text: the RF first, then the rest."""
+        return " ".join(part for part in (self.creditor_reference, self.remittance) if part)
+
 
 def amount_text(cents: int, decimal: str = ".") -> str:
     """Unsigned cents as ``1234.56`` (or with a decimal comma)."""
@@ -58,6 +72,31 @@ def ascii_upper(text: str) -> str:
 
 
 # -- camt.053.001.02 -------------------------------------------------------------------------
+
+
+def _sub(
+    parent: etree._Element, namespace: str, tag: str, text: str | None = None
+) -> etree._Element:
+    node = etree.SubElement(parent, f"{{{namespace}}}{tag}")
+    if text is not None:
+        node.text = text
+    return node
+
+
+def _camt(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    return _sub(parent, CAMT053_NS, tag, text)
+
+
+def _camt_amount(parent: etree._Element, tag: str, cents: int) -> None:
+    _camt(parent, tag, amount_text(cents)).set("Ccy", "EUR")
+
+
+def _camt_balance(parent: etree._Element, code: str, cents: int, day: dt.date) -> None:
+    bal = _camt(parent, "Bal")
+    _camt(_camt(_camt(bal, "Tp"), "CdOrPrtry"), "Cd", code)
+    _camt_amount(bal, "Amt", cents)
+    _camt(bal, "CdtDbtInd", "DBIT" if cents < 0 else "CRDT")
+    _camt(_camt(bal, "Dt"), "Dt", day.isoformat())
 
 
 def camt053(
@@ -76,94 +115,78 @@ def camt053(
     Credits carry ISO code PMNT/RCDT/ESCT (SEPA credit transfer received), reversals the
     same with ``RvslInd``, other debits PMNT/ICDT/ESCT; every entry has one TxDtls.
     """
-
-    def el(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-        node = etree.SubElement(parent, f"{{{CAMT053_NS}}}{tag}")
-        if text is not None:
-            node.text = text
-        return node
-
-    def amount(parent: etree._Element, tag: str, cents: int) -> None:
-        el(parent, tag, amount_text(cents)).set("Ccy", "EUR")
-
-    def balance(parent: etree._Element, code: str, cents: int) -> None:
-        bal = el(parent, "Bal")
-        el(el(el(bal, "Tp"), "CdOrPrtry"), "Cd", code)
-        amount(bal, "Amt", cents)
-        el(bal, "CdtDbtInd", "DBIT" if cents < 0 else "CRDT")
-        el(el(bal, "Dt"), "Dt", day.isoformat())
-
+    stamp = created.replace(microsecond=0).isoformat()
     root = etree.Element(f"{{{CAMT053_NS}}}Document", nsmap={None: CAMT053_NS})
-    body = el(root, "BkToCstmrStmt")
-    header = el(body, "GrpHdr")
-    el(header, "MsgId", message_id)
-    el(header, "CreDtTm", created.replace(microsecond=0).isoformat())
-    stmt = el(body, "Stmt")
-    el(stmt, "Id", statement_id)
-    el(stmt, "CreDtTm", created.replace(microsecond=0).isoformat())
-    account = el(stmt, "Acct")
-    el(el(account, "Id"), "IBAN", account_iban)
-    el(account, "Ccy", "EUR")
+    body = _camt(root, "BkToCstmrStmt")
+    header = _camt(body, "GrpHdr")
+    _camt(header, "MsgId", message_id)
+    _camt(header, "CreDtTm", stamp)
+    stmt = _camt(body, "Stmt")
+    _camt(stmt, "Id", statement_id)
+    _camt(stmt, "CreDtTm", stamp)
+    account = _camt(stmt, "Acct")
+    _camt(_camt(account, "Id"), "IBAN", account_iban)
+    _camt(account, "Ccy", "EUR")
     if account_owner:
-        el(el(account, "Ownr"), "Nm", account_owner[:140])
+        _camt(_camt(account, "Ownr"), "Nm", account_owner[:140])
     net = sum(m.amount_cents for m in movements)
-    balance(stmt, "OPBD", opening_cents)
-    balance(stmt, "CLBD", opening_cents + net)
+    _camt_balance(stmt, "OPBD", opening_cents, day)
+    _camt_balance(stmt, "CLBD", opening_cents + net, day)
     credits = [m.amount_cents for m in movements if m.amount_cents > 0]
     debits = [-m.amount_cents for m in movements if m.amount_cents < 0]
-    summary = el(stmt, "TxsSummry")
-    totals = el(summary, "TtlNtries")
-    el(totals, "NbOfNtries", str(len(movements)))
-    el(totals, "Sum", amount_text(sum(credits) + sum(debits)))
-    el(totals, "TtlNetNtryAmt", amount_text(net))
-    el(totals, "CdtDbtInd", "DBIT" if net < 0 else "CRDT")
+    summary = _camt(stmt, "TxsSummry")
+    totals = _camt(summary, "TtlNtries")
+    _camt(totals, "NbOfNtries", str(len(movements)))
+    _camt(totals, "Sum", amount_text(sum(credits) + sum(debits)))
+    _camt(totals, "TtlNetNtryAmt", amount_text(net))
+    _camt(totals, "CdtDbtInd", "DBIT" if net < 0 else "CRDT")
     for tag, amounts in (("TtlCdtNtries", credits), ("TtlDbtNtries", debits)):
-        block = el(summary, tag)
-        el(block, "NbOfNtries", str(len(amounts)))
-        el(block, "Sum", amount_text(sum(amounts)))
+        block = _camt(summary, tag)
+        _camt(block, "NbOfNtries", str(len(amounts)))
+        _camt(block, "Sum", amount_text(sum(amounts)))
     for movement in movements:
-        _camt_entry(el, amount, stmt, movement)
+        _camt_entry(stmt, movement)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def _camt_entry(el: object, amount: object, stmt: etree._Element, m: Movement) -> None:
-    assert callable(el) and callable(amount)
+def _camt_entry(stmt: etree._Element, m: Movement) -> None:
     debit = m.amount_cents < 0
-    entry = el(stmt, "Ntry")
-    amount(entry, "Amt", m.amount_cents)
-    el(entry, "CdtDbtInd", "DBIT" if debit else "CRDT")
+    entry = _camt(stmt, "Ntry")
+    _camt_amount(entry, "Amt", m.amount_cents)
+    _camt(entry, "CdtDbtInd", "DBIT" if debit else "CRDT")
     if m.reversal:
-        el(entry, "RvslInd", "true")
-    el(entry, "Sts", "BOOK")
-    el(el(entry, "BookgDt"), "Dt", m.booking_date.isoformat())
-    el(el(entry, "ValDt"), "Dt", m.value_date.isoformat())
-    el(entry, "AcctSvcrRef", m.bank_reference)
-    family = "ICDT" if debit and not m.reversal else "RCDT"
-    code = el(el(entry, "BkTxCd"), "Domn")
-    el(code, "Cd", "PMNT")
-    fmly = el(code, "Fmly")
-    el(fmly, "Cd", family)
-    el(fmly, "SubFmlyCd", "ESCT")
-    tx = el(el(entry, "NtryDtls"), "TxDtls")
-    refs = el(tx, "Refs")
-    el(refs, "AcctSvcrRef", m.bank_reference)
-    el(refs, "EndToEndId", m.end_to_end_id or "NOTPROVIDED")
-    amount(el(el(tx, "AmtDtls"), "TxAmt"), "Amt", m.amount_cents)
+        _camt(entry, "RvslInd", "true")
+    _camt(entry, "Sts", "BOOK")
+    _camt(_camt(entry, "BookgDt"), "Dt", m.booking_date.isoformat())
+    _camt(_camt(entry, "ValDt"), "Dt", m.value_date.isoformat())
+    _camt(entry, "AcctSvcrRef", m.bank_reference)
+    code = _camt(_camt(entry, "BkTxCd"), "Domn")
+    _camt(code, "Cd", "PMNT")
+    family = _camt(code, "Fmly")
+    _camt(family, "Cd", "ICDT" if debit and not m.reversal else "RCDT")
+    _camt(family, "SubFmlyCd", "ESCT")
+    tx = _camt(_camt(entry, "NtryDtls"), "TxDtls")
+    refs = _camt(tx, "Refs")
+    _camt(refs, "AcctSvcrRef", m.bank_reference)
+    _camt(refs, "EndToEndId", m.end_to_end_id or "NOTPROVIDED")
+    _camt_amount(_camt(_camt(tx, "AmtDtls"), "TxAmt"), "Amt", m.amount_cents)
     if m.payer_name or m.payer_iban:
-        parties = el(tx, "RltdPties")
+        parties = _camt(tx, "RltdPties")
         if m.payer_name:
-            el(el(parties, "Dbtr"), "Nm", m.payer_name[:140])
+            _camt(_camt(parties, "Dbtr"), "Nm", m.payer_name[:140])
         if m.payer_iban:
-            el(el(el(parties, "DbtrAcct"), "Id"), "IBAN", m.payer_iban)
+            _camt(_camt(_camt(parties, "DbtrAcct"), "Id"), "IBAN", m.payer_iban)
     if m.creditor_reference:
-        info = el(el(tx, "RmtInf"), "Strd")
-        ref = el(info, "CdtrRefInf")
-        kind = el(ref, "Tp")
-        el(el(kind, "CdOrPrtry"), "Cd", "SCOR")
-        el(kind, "Issr", "ISO")
-        el(ref, "Ref", m.creditor_reference)
+        structured = _camt(_camt(tx, "RmtInf"), "Strd")
+        reference = _camt(structured, "CdtrRefInf")
+        kind = _camt(reference, "Tp")
+        _camt(_camt(kind, "CdOrPrtry"), "Cd", "SCOR")
+        _camt(kind, "Issr", "ISO")
+        _camt(reference, "Ref", m.creditor_reference)
+        if m.remittance:
+            _camt(structured, "AddtlRmtInf", m.remittance[:140])
     elif m.remittance:
-        el(el(tx, "RmtInf"), "Ustrd", m.remittance[:140])
+        _camt(_camt(tx, "RmtInf"), "Ustrd", m.remittance[:140])
 
 
 # -- pagoPA FlussoRiversamento 1.0.5 ---------------------------------------------------------
@@ -194,10 +217,7 @@ def pagopa_flow(
     """The reporting flow of one lump sum; its count and total are those of ``lines``."""
 
     def el(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-        node = etree.SubElement(parent, f"{{{PAGOPA_NS}}}{tag}")
-        if text is not None:
-            node.text = text
-        return node
+        return _sub(parent, PAGOPA_NS, tag, text)
 
     root = etree.Element(f"{{{PAGOPA_NS}}}FlussoRiversamento", nsmap={"pay_i": PAGOPA_NS})
     el(root, "versioneOggetto", "1.0")
@@ -383,7 +403,7 @@ def cbi_rh(
         if m.payer_iban:
             details.append({14: "YY2", 67: m.payer_iban[:34]})
         details.append({14: "ID1", 17: m.bank_reference[:35], 52: m.end_to_end_id or "NOTPROVIDED"})
-        text = ascii_upper(m.remittance or m.creditor_reference)[:208]
+        text = ascii_upper(m.text)[:208]
         for tag, part in (("RI1", text[:104]), ("RI2", text[104:])):
             if part:
                 details.append({14: tag, 17: part})
@@ -405,9 +425,7 @@ def cbi_rh(
         )
     )
     lines.append(
-        _fixed(
-            CBI_RECORD, {1: " ", **head, 2: "EF", 46: "0000001", 83: f"{len(lines) + 1:07d}"}
-        )
+        _fixed(CBI_RECORD, {1: " ", **head, 2: "EF", 46: "0000001", 83: f"{len(lines) + 1:07d}"})
     )
     return "".join(line + "\r\n" for line in lines).encode("cp1252")
 
@@ -426,6 +444,8 @@ def _wrap(tag: str, text: str) -> list[str]:
             cut -= 1
         out.append(rest[:cut])
         rest = rest[cut:]
+    if len(out) > 1 and out[-1] == "-":  # a line of "-" alone would end the message
+        out[-2:] = [out[-2][:-1], out[-2][-1] + "-"]
     return out
 
 
@@ -459,9 +479,204 @@ def mt940(
             parts.append(f"/IBAN/{m.payer_iban}")
         if m.payer_name:
             parts.append(f"/NAME/{ascii_upper(m.payer_name)}")
-        parts.append(f"/REMI/USTD//{ascii_upper(m.remittance or m.creditor_reference)}")
+        parts.append(f"/REMI/USTD//{ascii_upper(m.text)}")
         lines.extend(_wrap("86", "".join(parts)))
     closing = opening_cents + sum(m.amount_cents for m in movements)
     lines.append(f":62F:{balance(closing)}")
     lines.append("-")
     return "".join(line + "\r\n" for line in lines).encode("latin-1")
+
+
+# -- one day of files --------------------------------------------------------------------
+
+ROUTES = ("camt053", "cbi_rh", "mt940", "poste", "pagopa")  # the files, in import order
+PSP = ("BPPIITRRXXX", "Banca Esempio PSP S.p.A.", "IT47R0306901600000007777777")
+
+
+@dataclass(frozen=True, slots=True)
+class Creditor:
+    """Who receives the day's money: the camt account; CBI RH and MT940 report two more
+    accounts of the same creditor (same branch and number at two other banks)."""
+
+    name: str
+    iban: str
+    tax_code: str  # pagoPA istitutoRicevente
+    poste_account: str  # conto corrente postale, 12 digits
+
+
+@dataclass(slots=True)
+class DayPayment:
+    """One payment as a file carries it. ``route`` names the file; ``order`` sorts it
+    within the file; ``code`` is the notice number (pagoPA) or 896 code (Poste);
+    ``reversed`` payments are taken back later in the camt statement. ``bank_reference``
+    (as the import stores it) and ``end_to_end_id`` are given by :func:`write_day`."""
+
+    route: str
+    amount_cents: int
+    value_date: dt.date = dt.date.min
+    payer_name: str = ""
+    payer_iban: str = ""
+    payer_tax_code: str = ""
+    remittance: str = ""
+    creditor_reference: str = ""
+    code: str = ""
+    order: float = 0.0
+    reversed: bool = False
+    bank_reference: str = ""
+    end_to_end_id: str = ""
+
+
+def write_day(
+    payments: Sequence[DayPayment],
+    rng: random.Random,
+    day: dt.date,
+    creditor: Creditor,
+    out_dir: Path,
+) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """Write the day's files (those with payments; the camt always) in import order.
+
+    Returns the paths and the bank references of the pagoPA lump sums. Every reference is
+    unique and carries the day, so the import keeps it as it is.
+    """
+    routes: dict[str, list[DayPayment]] = {route: [] for route in ROUTES}
+    for payment in sorted(payments, key=lambda p: p.order):
+        routes[payment.route].append(payment)
+    stamp = f"{day:%y%m%d}"
+    created = dt.datetime.combine(day, dt.time(6, 30))
+    flow_id = f"{day.isoformat()}{PSP[0]}-S{day:%j}01"
+    settlement = f"TRN{stamp}{day:%j}0001"
+    lines = []
+    for index, p in enumerate(routes["pagopa"]):
+        iur = f"IUR{stamp}{index + 1:07d}"
+        p.bank_reference = iur if index == 0 else f"{iur}/{index}"  # as the import keys it
+        lines.append(PagopaLine(p.code.replace(" ", "")[1:], iur, p.amount_cents, p.value_date))
+
+    def transfer(p: DayPayment, reference: str) -> Movement:
+        p.bank_reference = reference
+        if p.reversed or rng.random() < 0.5:
+            p.end_to_end_id = f"E2E{reference}"
+        return Movement(
+            p.amount_cents,
+            p.value_date,
+            day,
+            reference,
+            p.payer_name,
+            p.payer_iban,
+            p.payer_tax_code,
+            p.end_to_end_id,
+            p.remittance,
+            p.creditor_reference,
+        )
+
+    serial = iter(range(1, 10**7))
+    camt = [transfer(p, f"CT{stamp}{next(serial):07d}") for p in routes["camt053"]]
+    for p in routes["camt053"]:
+        if p.reversed:  # taken back later in the statement, by end-to-end id
+            twins = [
+                o
+                for o in routes["camt053"]
+                if (o.payer_iban, o.amount_cents) == (p.payer_iban, p.amount_cents)
+            ]
+            at = next(n for n, m in enumerate(camt) if m.bank_reference == p.bank_reference)
+            text = " ".join(x for x in ("STORNO", p.creditor_reference, p.remittance) if x)
+            camt.insert(
+                rng.randint(at + 1, len(camt)),
+                Movement(
+                    -p.amount_cents,
+                    day,
+                    day,
+                    f"CT{stamp}{next(serial):07d}",
+                    p.payer_name,
+                    p.payer_iban if len(twins) == 1 else "",
+                    end_to_end_id=p.end_to_end_id,
+                    remittance=text[:140],
+                    reversal=True,
+                ),
+            )
+    lump_sums: tuple[str, ...] = ()
+    if lines:
+        reference = f"CT{stamp}{next(serial):07d}"
+        lump_sums = (reference,)
+        total = sum(line.amount_cents for line in lines)
+        uri = f"/PUR/LGPE-RIVERSAMENTO/URI/{flow_id}"
+        camt.append(Movement(total, day, day, reference, PSP[1], PSP[2], "", settlement, uri))
+    fee = Movement(-rng.randrange(150, 1500, 10), day, day, f"CT{stamp}{next(serial):07d}")
+    camt.insert(rng.randrange(len(camt) + 1), fee)
+    files = [out_dir / f"camt053-{day.isoformat()}.xml"]
+    files[-1].write_bytes(
+        camt053(
+            account_iban=creditor.iban,
+            message_id=f"STMT{stamp}0001",
+            statement_id=f"STMT{stamp}0001-1",
+            created=created,
+            day=day,
+            opening_cents=rng.randrange(500_000, 25_000_000),
+            movements=camt,
+            account_owner=creditor.name,
+        )
+    )
+    if routes["cbi_rh"]:
+        account = _other_account(creditor.iban, "05034", "03069")
+        files.append(out_dir / f"cbi-rh-{day.isoformat()}.txt")
+        files[-1].write_bytes(
+            cbi_rh(
+                sender_abi=account[5:10],
+                receiver="A1B2C",
+                created=day,
+                flow_name=f"RH{day:%Y%m%d}-0001",
+                account_iban=account,
+                opening_cents=rng.randrange(100_000, 5_000_000),
+                day=day,
+                movements=[
+                    transfer(p, f"RH{stamp}{n:08d}") for n, p in enumerate(routes["cbi_rh"], 1)
+                ],
+            )
+        )
+    if routes["mt940"]:
+        files.append(out_dir / f"mt940-{day.isoformat()}.sta")
+        files[-1].write_bytes(
+            mt940(
+                account_iban=_other_account(creditor.iban, "02008", "03111"),
+                reference=f"MT940{stamp}",
+                sequence=day.timetuple().tm_yday,
+                day=day,
+                opening_cents=rng.randrange(100_000, 5_000_000),
+                movements=[
+                    transfer(p, f"MT{stamp}{n:08d}") for n, p in enumerate(routes["mt940"], 1)
+                ],
+            )
+        )
+    if routes["poste"]:
+        slips = []
+        for n, p in enumerate(routes["poste"], start=1):
+            reel, selection = day.timetuple().tm_yday, day.year % 100 * 100_000 + n
+            p.bank_reference = f"{reel:03d}{n:05d}/{selection:07d}"  # Poste's own key
+            channel = rng.choice(("CC", "CC", "DP", "DI"))
+            slips.append(
+                PosteSlip(p.amount_cents, p.value_date, p.code, reel, n, selection, channel=channel)
+            )
+        files.append(out_dir / f"poste-896-{day.isoformat()}.txt")
+        files[-1].write_bytes(poste_report(creditor.poste_account, day, slips))
+    if lines:
+        files.append(out_dir / f"pagopa-{day.isoformat()}.xml")
+        files[-1].write_bytes(
+            pagopa_flow(
+                flow_id=flow_id,
+                created=created,
+                settlement_id=settlement,
+                settlement_date=day,
+                psp_bic=PSP[0],
+                psp_name=PSP[1],
+                creditor_id=creditor.tax_code,
+                creditor_name=creditor.name,
+                lines=lines,
+            )
+        )
+    return tuple(files), lump_sums
+
+
+def _other_account(iban: str, abi: str, fallback: str) -> str:
+    """The creditor's account at bank ``abi`` (``fallback`` if ``iban`` is already there)."""
+    compact = iban.replace(" ", "").upper()
+    bank = fallback if compact[5:10] == abi else abi
+    return build_iban("IT", italian_bban(bank, compact[10:15], compact[15:27]))
