@@ -34,6 +34,7 @@ from riscossa.banking.flow_formats import FlowFormat, detect
 from riscossa.banking.pagopa_flow import lump_sum_reference
 from riscossa.banking.statement_model import Statement, StatementEntry, format_cents
 from riscossa.domain.errors import ImportFileError
+from riscossa.runtime import gc_paused
 
 PAYMENT_SCHEMA = {
     "bank_reference": pl.Utf8,
@@ -88,6 +89,7 @@ class FlowImportResult:
         }
 
 
+@gc_paused()
 def import_flow(engine: Engine, path: Path, *, now: dt.datetime | None = None) -> FlowImportResult:
     """Import one flow file; nothing is stored when any part of it is refused."""
     now = now or dt.datetime.now(dt.UTC)

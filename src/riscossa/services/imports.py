@@ -22,6 +22,7 @@ from riscossa.adapters.tabular_reader import ROW_COLUMN, read_table
 from riscossa.banking.iban import check_iban
 from riscossa.domain.customers import valid_tax_code, valid_vat_number
 from riscossa.domain.errors import AllocationError, ImportFileError
+from riscossa.runtime import gc_paused
 from riscossa.services.import_frames import (
     RowError,
     TypedTable,
@@ -73,6 +74,7 @@ class _StrictRollback(Exception):
     pass
 
 
+@gc_paused()
 def import_file(
     engine: Engine,
     entity: str,

@@ -42,6 +42,7 @@ from riscossa.domain.matching_amounts import exact_item, subset_for, within_tole
 from riscossa.domain.matching_policy import MatchingPolicy, parse_matching_policy
 from riscossa.domain.name_match import NameIndex, name_key, normalise_name
 from riscossa.domain.remittance_tokens import invoice_number_candidates
+from riscossa.runtime import gc_paused
 from riscossa.services.policies import POLICY_PACKAGE, shipped_policy_text
 
 MATCHING_POLICY = "matching.toml"
@@ -364,6 +365,7 @@ class _Decision:
     lines: list[tuple[int, int]]  # (item position, cents)
 
 
+@gc_paused()
 def reconcile(
     engine: Engine,
     *,

@@ -32,6 +32,7 @@ from riscossa.banking import target2
 from riscossa.banking.target2 import is_business_day
 from riscossa.domain.errors import ValidationError
 from riscossa.domain.mandates import LAPSE_MONTHS, add_months
+from riscossa.runtime import gc_paused
 from riscossa.services.sdd_files import Creditor, write_collection_file
 
 FORMATS = ("pain.008.001.08", "pain.008.001.02", "cbi")
@@ -219,6 +220,7 @@ def due_items(conn: Connection, collection_date: dt.date) -> pl.DataFrame:
     )
 
 
+@gc_paused()
 def run_collection(
     engine: Engine,
     collection_date: dt.date,

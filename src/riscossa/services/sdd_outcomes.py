@@ -25,6 +25,7 @@ from riscossa.banking.sdd_outcomes import OutcomeFile, read_outcomes
 from riscossa.banking.target2 import add_business_days
 from riscossa.domain.errors import ImportFileError
 from riscossa.domain.sdd_policy import FollowUp, SddPolicy, followup_for
+from riscossa.runtime import gc_paused
 from riscossa.services.policies import load_sdd_policy
 
 R_STATUSES = {
@@ -64,6 +65,7 @@ class OutcomeResult:
         }
 
 
+@gc_paused()
 def apply_outcomes(
     engine: Engine,
     path: Path,
