@@ -672,7 +672,8 @@ def _write(
                 updates["customer_id"].append(None)
                 updates["status"].append("unapplied")
     result.allocations = len(alloc_payment)
-    processed = ids
+    # Suggestions exist only for payments left unposted: unapplied, or still in transit.
+    processed = [i for i, st in zip(ids, statuses, strict=True) if st != "booked"]
     s = t.payment_suggestions
     for start in range(0, len(processed), 5000):
         conn.execute(delete(s).where(and_(s.c.payment_id.in_(processed[start : start + 5000]))))

@@ -71,6 +71,14 @@ def update_frame(conn: Connection, table: Table, frame: pl.DataFrame, key: str =
     if frame.height == 0:
         return 0
     columns = [c for c in frame.columns if c != key]
+    if conn.dialect.name == "postgresql":
+        types = {c: table.c[c].type.compile(conn.dialect) for c in (*columns, key)}
+        staged = _pg_stage(conn, frame.select(*columns, key), types)
+        sets = ", ".join(f'"{c}" = s."{c}"' for c in columns)
+        conn.exec_driver_sql(
+            f'UPDATE {table.name} AS t SET {sets} FROM {staged} AS s WHERE t."{key}" = s."{key}"'
+        )
+        return frame.height
     frame = _driver_frame(frame.select(*columns, key), conn.dialect.name)
     marker = "%s" if conn.dialect.name == "postgresql" else "?"
     sets = ", ".join(f'"{c}" = {marker}' for c in columns)
@@ -80,6 +88,30 @@ def update_frame(conn: Connection, table: Table, frame: pl.DataFrame, key: str =
     cursor.executemany(f'UPDATE {table.name} SET {sets} WHERE "{key}" = {marker}', frame.rows())
     cursor.close()
     return frame.height
+
+
+_STAGES = iter(range(1, 1 << 62))
+
+
+def _pg_stage(conn: Connection, frame: pl.DataFrame, types: dict[str, str]) -> str:
+    """``frame`` COPYed into a temporary table dropped at commit; its name.
+
+    One UPDATE ... FROM the staged rows replaces a round trip per row: on 100k rows the
+    difference is a minute against a second.
+    """
+    name = f"riscossa_stage_{next(_STAGES)}"
+    columns = ", ".join(f'"{c}" {types[c]}' for c in frame.columns)
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False, quote_style="non_numeric", null_value="")
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        names = ", ".join(f'"{c}"' for c in frame.columns)
+        with cur.copy(f"COPY {name} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(buffer.getvalue())
+    conn.exec_driver_sql(f"ANALYZE {name}")
+    return name
 
 
 def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
@@ -143,7 +175,16 @@ def increment_allocated(
     are never overwritten, and the CHECK constraints still bound the result."""
     if frame.height == 0:
         return
-    marker = "%s" if conn.dialect.name == "postgresql" else "?"
+    if conn.dialect.name == "postgresql":
+        staged = _pg_stage(
+            conn, frame.select("amount_cents", "id"), {"amount_cents": "BIGINT", "id": "BIGINT"}
+        )
+        conn.exec_driver_sql(
+            f"UPDATE {table_name} AS t SET allocated_cents = t.allocated_cents + s.amount_cents "
+            f"FROM {staged} AS s WHERE t.id = s.id"
+        )
+        return
+    marker = "?"
     raw = conn.connection.driver_connection
     assert raw is not None
     cursor = raw.cursor()
