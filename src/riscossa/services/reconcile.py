@@ -57,11 +57,6 @@ _DIGITS = re.compile(r"\d{3}")
 _LONG_DIGITS = re.compile(r"\d{4}")
 
 
-def _may_hold_code(text: str) -> bool:
-    """Cheap test before the code scanner: an RF, or digits enough for an 18-digit code."""
-    return "RF" in text or sum(ch.isdigit() for ch in text) >= 15
-
-
 @cache
 def default_matching_policy() -> MatchingPolicy:
     text = shipped_policy_text(MATCHING_POLICY)
@@ -133,6 +128,7 @@ class _Row(NamedTuple):
     value_date: dt.date
     status: str
     words: list[str]  # the remittance's words, upper case, letters and digits only
+    digits: int  # how many digits the remittance holds
 
 
 ITEM_COLUMNS = {
@@ -345,6 +341,11 @@ class _Book:
         open_ = self.open
         return [p for p in sorted(positions) if open_[p] > 0]
 
+    def open_in_order(self, positions: list[int]) -> list[int]:
+        """``due_items`` for a list already in position order (a customer's items)."""
+        open_ = self.open
+        return [p for p in positions if open_[p] > 0]
+
     def in_law_order(self, free: int, ordered: list[int]) -> list[tuple[int, int]]:
         """``allocate_by_law`` over positions already in the law's order."""
         lines = []
@@ -392,7 +393,8 @@ def reconcile(
             pl.col("reference")
             .str.extract_all(r"\S+")
             .list.eval(pl.element().str.replace_all("[^A-Z0-9]", ""))
-            .alias("words")
+            .alias("words"),
+            pl.col("reference").str.count_matches(r"\d").alias("digits"),
         )
         result.payments = payments.height
         if payments.height == 0:
@@ -420,7 +422,8 @@ def reconcile(
         book = _Book(items, customers, aliases, dict(sdd.iter_rows()), as_of)
         lap("indexing")
         decisions = []
-        for row in map(_Row._make, payments.rows()):
+        columns = [payments.get_column(name).to_list() for name in _Row._fields]
+        for row in map(_Row._make, zip(*columns, strict=True)):
             decision = _decide(book, policy, row, as_of)
             if decision.identity is not None and policy.automatic(
                 decision.identity, decision.amount_rule
@@ -442,7 +445,7 @@ def _decide(book: _Book, policy: MatchingPolicy, row: _Row, as_of: dt.date) -> _
     # right when issued); the scanner, which also reads codes split by spaces or tags, runs
     # only when no word is one.
     hits = _words_in(book.by_reference, row.words)
-    if not hits and _may_hold_code(text):
+    if not hits and (row.digits >= 15 or "RF" in text):  # enough for a code, or an RF
         for _kind, code in find_codes(text):
             position = book.by_reference.get(code)
             if position is not None and position != AMBIGUOUS:
@@ -495,10 +498,17 @@ def _numbers_as_written(book: _Book, words: list[str]) -> set[int]:
     """
     found: set[int] = set()
     by_number = book.by_number
+    last = len(words) - 1
     for n, word in enumerate(words):
-        for key in (word, word + words[n + 1]) if n + 1 < len(words) else (word,):
-            if len(key) < 6 or key.isalpha():
+        if word.isalpha():
+            # A short prefix written apart from its number: "FT 2024/000123".
+            if len(word) <= 4 and n < last:
+                key = word + words[n + 1]
+            else:
                 continue
+        else:
+            key = word
+        if len(key) >= 6:
             position = by_number.get(key)
             if position is not None and position != AMBIGUOUS:
                 found.add(position)
@@ -560,7 +570,11 @@ def _identify(
             # of the matching together.
             words = [w for w in _NOT_LETTER.split(name.upper()) if len(w) >= 3]
             upper = book.upper_name
-            plausible = [c for c in among if any(w in upper.get(c, "") for w in words)]
+            plausible = []
+            for candidate in among:
+                held = upper.get(candidate)
+                if held and any(map(held.__contains__, words)):
+                    plausible.append(candidate)
             if plausible:
                 found = book.name_index(plausible).best(
                     name, threshold=policy.name_threshold, margin=policy.name_margin
@@ -573,7 +587,7 @@ def _identify(
 def _by_amount(
     book: _Book, policy: MatchingPolicy, customer: int, free: int, as_of: dt.date
 ) -> tuple[str | None, list[tuple[int, int]]]:
-    ordered = book.due_items(book.customer_items.get(customer, []))
+    ordered = book.open_in_order(book.customer_items.get(customer, []))
     if not ordered:
         return None, []  # nothing open: the payment is the customer's credit
     opens = [book.open[p] for p in ordered]
