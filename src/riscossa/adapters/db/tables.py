@@ -510,3 +510,102 @@ sdd_followups = Table(
 )
 Index("ix_sdd_followups_customer_id", sdd_followups.c.customer_id)
 Index("ix_sdd_followups_invoice_id", sdd_followups.c.invoice_id)
+
+# --- Collections (recupero crediti) ----------------------------------------------------------
+# One daily run per date: a second run of the same date replaces its planned actions (dry runs
+# are never stored). ``strategies`` is the JSON of the strategy name -> version used.
+
+collection_runs = Table(
+    "collection_runs",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("as_of", Date, nullable=False, unique=True),
+    Column("strategies", Text, nullable=False, server_default=""),
+    Column("positions", Integer, nullable=False, server_default="0"),
+    Column("actions", Integer, nullable=False, server_default="0"),
+    Column("suppressed", Integer, nullable=False, server_default="0"),
+    Column("postponed", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One action the run planned for one customer (and contract, for per-contract strategies).
+collection_actions = Table(
+    "collection_actions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("run_id", Id, ForeignKey("collection_runs.id"), nullable=False),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("contract_id", Id, ForeignKey("contracts.id")),
+    Column("strategy", String(64), nullable=False),
+    Column("strategy_version", String(32), nullable=False),
+    Column("arm", String(12), nullable=False),
+    Column("step_id", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("lot_code", String(80)),
+    Column("status", String(10), nullable=False, server_default="planned"),
+    CheckConstraint("arm IN ('champion', 'challenger')", name="arm"),
+    CheckConstraint("status IN ('planned', 'done', 'cancelled')", name="status"),
+)
+Index("ix_collection_actions_run_id", collection_actions.c.run_id)
+Index("ix_collection_actions_customer_id", collection_actions.c.customer_id)
+Index("ix_collection_actions_due_date", collection_actions.c.due_date)
+
+# What came of a contact: recorded by an operator, or by an agency's return file.
+contact_outcomes = Table(
+    "contact_outcomes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("action_id", Id, ForeignKey("collection_actions.id")),
+    Column("outcome", String(24), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    CheckConstraint(
+        "outcome IN ('paid', 'partially_paid', 'promise', 'refused', 'unreachable', "
+        "'dispute', 'wrong_contact')",
+        name="outcome",
+    ),
+)
+Index("ix_contact_outcomes_customer_id", contact_outcomes.c.customer_id)
+Index("ix_contact_outcomes_action_id", contact_outcomes.c.action_id)
+
+promises = Table(
+    "promises",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("outcome_id", Id, ForeignKey("contact_outcomes.id")),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("promised_date", Date, nullable=False),
+    Column("tolerance_days", Integer, nullable=False, server_default="0"),
+    Column("created_on", Date, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    CheckConstraint("amount_cents > 0", name="positive"),
+    CheckConstraint("tolerance_days >= 0", name="tolerance_days"),
+    CheckConstraint(
+        "status IN ('pending', 'kept', 'partially_kept', 'broken', 'cancelled')", name="status"
+    ),
+    CheckConstraint("promised_date >= created_on", name="promised_after_created"),
+)
+Index("ix_promises_customer_id", promises.c.customer_id)
+
+# A pause of the collections for one customer; ending one early sets ended_at, never deletes.
+collection_pauses = Table(
+    "collection_pauses",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("from_date", Date, nullable=False),
+    Column("to_date", Date, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    CheckConstraint("to_date >= from_date", name="dates"),
+)
+Index("ix_collection_pauses_customer_id", collection_pauses.c.customer_id)
