@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 
+from riscossa.domain.italian_calendar import easter_sunday  # one computus for both calendars
 from riscossa.domain.mandates import Scheme
 
 ONE_DAY = dt.timedelta(days=1)
@@ -29,21 +30,6 @@ MAX_ADVANCE_DAYS = 14
 # Calendar days before the due date by which the creditor pre-notifies the debtor, unless
 # the two agreed on another period (Core and B2B rulebooks, pre-notification).
 PRENOTIFICATION_DAYS = 14
-
-
-def easter_sunday(year: int) -> dt.date:
-    """Western Easter Sunday by the anonymous Gregorian computus (Meeus/Jones/Butcher)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month, day = divmod(h + el - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
 
 
 @cache

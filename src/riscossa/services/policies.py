@@ -39,20 +39,25 @@ def load_sdd_policy(path: str | Path | None = None) -> SddPolicy:
     """The SDD follow-up policy of a TOML file, or the shipped one when ``path`` is None."""
     if path is None:
         return default_sdd_policy()
+    return parse_sdd_policy(read_policy_file(path, "policy file"), str(path))
+
+
+def read_policy_file(path: str | Path, what: str) -> str:
+    """The text of a policy file the credit manager supplies; a clear error when it is not
+    there or not UTF-8."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise NotFoundError(f"policy file not found: {file}") from exc
+        raise NotFoundError(f"{what} not found: {file}") from exc
     except UnicodeDecodeError as exc:
         raise PolicyError([PolicyProblem("", f"not UTF-8 text: {exc.reason}")], str(file)) from exc
-    return parse_sdd_policy(text, str(file))
 
 
-def parse_sdd_policy(text: str, source: str = "<policy>") -> SddPolicy:
-    """A policy from TOML text; PolicyError lists every problem with its key and line."""
+def load_toml(text: str, source: str) -> dict[str, object]:
+    """TOML text as data; a syntax error becomes a PolicyError with its line."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = _TOML_LOCATION.search(message)
@@ -61,6 +66,11 @@ def parse_sdd_policy(text: str, source: str = "<policy>") -> SddPolicy:
             line = int(found.group(1)) if found.group(1) else max(len(text.splitlines()), 1)
         problem = PolicyProblem("", _TOML_LOCATION.sub("", message), line)
         raise PolicyError([problem], source) from exc
+
+
+def parse_sdd_policy(text: str, source: str = "<policy>") -> SddPolicy:
+    """A policy from TOML text; PolicyError lists every problem with its key and line."""
+    data = load_toml(text, source)
     try:
         return parse_policy(data)
     except PolicyError as exc:

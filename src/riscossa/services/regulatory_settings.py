@@ -8,14 +8,18 @@ file's keys back, down to the entry of a list written one entry per line.
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cache
 from pathlib import Path
 
-from riscossa.domain.errors import NotFoundError
 from riscossa.domain.regulatory import RegulatorySettings, parse_regulatory_settings
 from riscossa.domain.sdd_policy import PolicyError, PolicyProblem
-from riscossa.services.policies import POLICY_PACKAGE, key_lines, shipped_policy_text
+from riscossa.services.policies import (
+    POLICY_PACKAGE,
+    key_lines,
+    load_toml,
+    read_policy_file,
+    shipped_policy_text,
+)
 
 REGULATORY = "regulatory.toml"
 
@@ -33,29 +37,12 @@ def load_regulatory_settings(path: str | Path | None = None) -> RegulatorySettin
     """The settings of a TOML file, or the shipped ones when ``path`` is None."""
     if path is None:
         return default_regulatory_settings()
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise NotFoundError(f"regulatory settings file not found: {file}") from exc
-    except UnicodeDecodeError as exc:
-        raise PolicyError([PolicyProblem("", f"not UTF-8 text: {exc.reason}")], str(file)) from exc
-    return parse_regulatory_text(text, str(file))
+    return parse_regulatory_text(read_policy_file(path, "regulatory settings file"), str(path))
 
 
 def parse_regulatory_text(text: str, source: str = "<regulatory>") -> RegulatorySettings:
     """Settings from TOML text; PolicyError lists every problem with its key and line."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        found = _TOML_LOCATION.search(message)
-        line: int | None = None
-        if found:
-            line = int(found.group(1)) if found.group(1) else max(len(text.splitlines()), 1)
-        raise PolicyError(
-            [PolicyProblem("", _TOML_LOCATION.sub("", message), line)], source
-        ) from exc
+    data = load_toml(text, source)
     try:
         return parse_regulatory_settings(data, source)
     except PolicyError as exc:
