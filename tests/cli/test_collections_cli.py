@@ -7,9 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
+from sqlalchemy import insert
 from typer.testing import CliRunner
 
 import riscossa.cli.commands  # noqa: F401  (registers the commands)
+from riscossa.adapters.db import tables as t
 from riscossa.adapters.db.engine import build_engine
 from riscossa.adapters.db.schema import upgrade
 from riscossa.adapters.strategy_yaml import shipped_strategies
@@ -89,7 +92,10 @@ def test_run_export_and_outcome_from_the_command_line(db: str, tmp_path: Path) -
         ],
     )
     assert pdf.exit_code == 2
-    assert "PDF letters are not available yet" in _text(pdf.output)
+    assert (
+        "PDF letters are formal notices: use --channel formal_notice, pec, raccomandata, "
+        f"not {channel}" in _text(pdf.output)
+    )
 
     promise = runner.invoke(
         app,
@@ -141,3 +147,117 @@ def test_bad_input_exits_2_with_the_reason(db: str) -> None:
     assert nothing.exit_code == 2
     assert "no stored sms actions for 2026-11-20" in _text(nothing.output)
     assert dt.date.fromisoformat(AS_OF).weekday() == 4
+
+
+def _store_notices(url: str, notices: list[tuple[str, str, str, int]]) -> None:
+    """A stored run of ``AS_OF`` with one formal notice per (customer, utility, channel,
+    cents): the run itself would need weeks of earlier steps to get there."""
+    engine = build_engine(url)
+    with engine.begin() as conn:
+        run = conn.execute(
+            insert(t.collection_runs).values(
+                as_of=dt.date.fromisoformat(AS_OF), created_at=dt.datetime.now(dt.UTC)
+            )
+        ).inserted_primary_key[0]
+        for code, utility, channel, cents in notices:
+            cid = _customer(
+                conn,
+                code,
+                pec=f"{code.lower()}@pec.it",
+                address="Via Roma 1",
+                postcode="20100",
+                city="Milano",
+                province="MI",
+            )
+            contract = _contract(conn, cid, f"K-{code}", utility)
+            _invoice(conn, cid, contract, f"F-{code}-1", cents - 1000)
+            _invoice(conn, cid, contract, f"F-{code}-2", 1000)
+            conn.execute(
+                insert(t.collection_actions).values(
+                    run_id=run,
+                    customer_id=cid,
+                    contract_id=contract,
+                    strategy=utility,
+                    strategy_version="1",
+                    arm="champion",
+                    step_id="messa-in-mora",
+                    action="formal_notice",
+                    channel=channel,
+                    due_date=dt.date.fromisoformat(AS_OF),
+                    amount_cents=cents,
+                    lot_code=f"20261120-{channel}",
+                )
+            )
+    engine.dispose()
+
+
+def _pages(path: Path) -> list[str]:
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(path).pages]
+
+
+def test_formal_notices_export_as_pdf_letters(db: str, tmp_path: Path) -> None:
+    _store_notices(
+        db,
+        [
+            ("N-ELE", "electricity", "raccomandata", 25050),
+            ("N-GAS", "gas", "raccomandata", 123456),
+            ("N-H2O", "water", "pec", 9900),
+        ],
+    )
+    out = tmp_path / "mora.pdf"
+    args = ["lots", "export", "--as-of", AS_OF, "--channel", "raccomandata", "-o", str(out)]
+    result = runner.invoke(app, [*args, "--json", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["files"] == [
+        {"lot": "20261120-raccomandata", "file": str(out), "rows": 2}
+    ]
+    electricity, gas = _pages(out)  # one page per customer, in customer order
+    # posted Saturday 21/11 + 15 days = Sunday 6/12 -> Monday 7/12/2026
+    assert "di 250,50 € entro il 07/12/2026" in electricity
+    assert "Cliente N-ELE" in electricity and "F-N-ELE-1" in electricity
+    assert "Raccomandata A/R" in electricity and "a partire dal 21/12/2026" in electricity
+    assert "ridurre la potenza" in electricity
+    assert "di 1.234,56 € entro il 07/12/2026" in gas and "a partire dal 05/01/2027" in gas
+    assert "IT60 X054 2811 1010 0000 0123 456" in gas
+
+    both = runner.invoke(
+        app,
+        [
+            "lots",
+            "export",
+            "--as-of",
+            AS_OF,
+            "--channel",
+            "formal_notice",
+            "-o",
+            str(tmp_path / "all.pdf"),
+            "--db",
+            db,
+        ],
+    )
+    assert both.exit_code == 0, both.output
+    water = _pages(tmp_path / "all_20261120-pec.pdf")
+    assert len(water) == 1 and len(_pages(tmp_path / "all_20261120-raccomandata.pdf")) == 2
+    # PEC delivered 21/11 + 10 days = Tuesday 1/12/2026
+    assert "di 99,00 € entro il 01/12/2026" in water[0] and "Inviata via PEC" in water[0]
+
+
+def test_pdf_letters_refuse_what_is_not_a_notice(db: str, tmp_path: Path) -> None:
+    _store_notices(db, [("N-TEL", "telco", "raccomandata", 5000)])
+    pdf = str(tmp_path / "x.pdf")
+    telco = runner.invoke(
+        app,
+        ["lots", "export", "--as-of", AS_OF, "--channel", "raccomandata", "-o", pdf, "--db", db],
+    )
+    assert telco.exit_code == 2
+    assert "customer N-TEL: telco notices have no letter layout" in _text(telco.output)
+    letter = runner.invoke(
+        app, ["lots", "export", "--as-of", AS_OF, "--channel", "letter", "-o", pdf, "--db", db]
+    )
+    assert letter.exit_code == 2
+    assert "not letter (export letter as CSV or XLSX" in _text(letter.output)
+    none = runner.invoke(
+        app, ["lots", "export", "--as-of", AS_OF, "--channel", "pec", "-o", pdf, "--db", db]
+    )
+    assert none.exit_code == 2
+    assert "no stored formal notices (pec) for 2026-11-20" in _text(none.output)

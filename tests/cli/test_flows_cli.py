@@ -78,3 +78,11 @@ def test_a_day_of_flows_from_the_command_line(db: str, tmp_path: Path) -> None:
     missing = runner.invoke(app, ["match", "B9", "2026/000201", "--db", db])
     assert missing.exit_code == 2
     assert "payment 'B9' not found" in missing.output
+
+
+def test_amounts_are_printed_the_italian_way_without_floats() -> None:
+    from riscossa.cli.app import euro
+
+    assert euro(123456) == "1.234,56 €"
+    assert euro(-5) == "-0,05 €"
+    assert euro(10**17 + 1) == "1.000.000.000.000.000,01 €"

@@ -319,3 +319,19 @@ def test_shipped_strategies_and_settings_run(portfolio: Engine) -> None:
     actions = {a["customer"]: a for a in result.as_json()["actions"]}
     assert actions["C-ACT"]["strategy"] == "electricity-domestic"
     assert actions["C-ACT"]["action"] in {"sms", "email"}  # champion or challenger arm
+
+
+def test_a_disputed_item_is_left_out_not_the_whole_customer(portfolio: Engine) -> None:
+    with portfolio.begin() as conn:
+        cid = conn.execute(
+            select(t.customers.c.id).where(t.customers.c.code == "C-ACT")
+        ).scalar_one()
+        contract = conn.execute(
+            select(t.contracts.c.id).where(t.contracts.c.customer_id == cid)
+        ).scalar_one()
+        _invoice(conn, cid, contract, "F-C-ACT-2", 7000, DUE, disputed=True)
+    result = run_collections(
+        portfolio, AS_OF, dry_run=True, strategies=strategies(), settings=SETTINGS
+    )
+    actions = result.days[0].as_json()["actions"]
+    assert [(a["customer"], a["amount_cents"]) for a in actions] == [("C-ACT", 10000)]

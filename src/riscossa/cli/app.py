@@ -54,6 +54,13 @@ def open_app(db: str | None) -> App:
         return build_app(db)
 
 
+def euro(cents: int) -> str:
+    """Cents as Italians read an amount: ``123456`` -> ``1.234,56 €`` (integer arithmetic)."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole:,}".replace(",", ".") + f",{part:02d} €"
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)

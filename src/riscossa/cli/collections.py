@@ -6,7 +6,7 @@ import datetime as dt
 import getpass
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich import box
@@ -14,23 +14,37 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 
 from riscossa.adapters.db import tables as t
-from riscossa.adapters.lot_exports import LotEntry, write_lot_csv, write_lot_xlsx
+from riscossa.adapters.lot_exports import (
+    LotEntry,
+    write_lot_csv,
+    write_lot_xlsx,
+    write_notice_letters,
+)
 from riscossa.cli.app import (
     DbOption,
     JsonOption,
     app,
     console,
+    euro,
     handled_errors,
     open_app,
     print_json,
 )
+from riscossa.domain.contracts import Utility
 from riscossa.domain.customers import Customer, CustomerKind, Segment
 from riscossa.domain.errors import NotFoundError, ValidationError
 from riscossa.domain.invoices import InvoiceKind
 from riscossa.domain.ledger import OpenItem
 from riscossa.domain.money import Money
+from riscossa.services.collection_letters import (
+    DELIVERIES,
+    NOTICE_ACTION,
+    load_letter_policy,
+    notice_letter,
+)
 from riscossa.services.collection_outcomes import record_outcome
 from riscossa.services.collections_run import CollectionsRunResult, run_collections, stored_actions
+from riscossa.services.regulatory_settings import default_regulatory_settings
 
 collections_app = typer.Typer(
     help="Daily collections run (recupero crediti).", no_args_is_help=True
@@ -45,12 +59,9 @@ AsOf = Annotated[
     dt.datetime,
     typer.Option("--as-of", formats=["%Y-%m-%d"], show_default=False, help="YYYY-MM-DD."),
 ]
-LETTER_CHANNELS = frozenset({"letter", "raccomandata", "formal_notice"})
-
-
-def _euro(cents: int) -> str:
-    text = f"{cents / 100:,.2f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".") + " €"
+# ``--channel`` for PDF letters: the action (every notice) or one of the channels it goes by.
+T = TypeVar("T")
+LETTER_CHANNELS = frozenset({NOTICE_ACTION, *DELIVERIES})
 
 
 def _actor() -> str:
@@ -80,7 +91,7 @@ def _print_run(result: CollectionsRunResult) -> None:
         suppressed = day.suppressed.group_by("reason").len().sort("reason")
         console.print(
             f"[bold]{day.as_of}[/]: {day.positions:,} customers in arrears, "
-            f"{day.actions.height:,} actions ({_euro(day.cost_cents)}), "
+            f"{day.actions.height:,} actions ({euro(day.cost_cents)}), "
             f"{day.suppressed.height:,} suppressed, {day.postponed.height:,} postponed",
             highlight=False,
         )
@@ -89,7 +100,7 @@ def _print_run(result: CollectionsRunResult) -> None:
             table.add_column(name, justify="right" if name in ("Actions", "Amount") else "left")
         for lot in day.lots:
             table.add_row(
-                lot.code, lot.channel, lot.assignee or "", f"{lot.count:,}", _euro(lot.amount_cents)
+                lot.code, lot.channel, lot.assignee or "", f"{lot.count:,}", euro(lot.amount_cents)
             )
         if day.lots:
             console.print(table)
@@ -105,11 +116,16 @@ def _print_run(result: CollectionsRunResult) -> None:
 def export_command(
     as_of: AsOf,
     channel: Annotated[str, typer.Option("--channel", help="sms, email, phone, ...")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="File .csv or .xlsx.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="File .csv, .xlsx or .pdf (formal notices).")
+    ],
     json_output: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Write a stored run's lots of one channel: one file, or one per lot when several."""
+    """Write a stored run's lots of one channel: one file, or one per lot when several.
+
+    A .pdf prints the formal notices (--channel formal_notice, raccomandata or pec), one
+    page per customer."""
     riscossa = open_app(db)
     with handled_errors():
         written = export_lots(riscossa.engine, as_of.date(), channel, output)
@@ -125,21 +141,85 @@ def export_lots(
 ) -> list[tuple[str, Path, int]]:
     suffix = output.suffix.lower()
     if suffix == ".pdf":
-        raise ValidationError(f"{output}: PDF letters are not available yet: export CSV or XLSX")
+        return export_letters(engine, as_of, channel, output)
     if suffix not in (".csv", ".xlsx"):
-        raise ValidationError(f"{output}: the file must end in .csv or .xlsx")
+        raise ValidationError(f"{output}: the file must end in .csv, .xlsx or .pdf")
     actions = stored_actions(engine, as_of, channel)
     if actions.height == 0:
         raise NotFoundError(f"no stored {channel} actions for {as_of}")
     entries = _entries(engine, actions, as_of)
-    lots = sorted({code or "overflow" for code in actions["lot_code"]})
-    written = []
+    write = write_lot_csv if suffix == ".csv" else write_lot_xlsx
+    return [
+        (lot, path, write(path, lot, [e for _, e in mine]))
+        for lot, path, mine in _by_lot(entries, output)
+    ]
+
+
+def export_letters(
+    engine: Engine, as_of: dt.date, channel: str, output: Path
+) -> list[tuple[str, Path, int]]:
+    """The stored formal notices as PDF letters, one page per customer, one file per lot."""
+    if channel not in LETTER_CHANNELS:
+        raise ValidationError(
+            f"{output}: PDF letters are formal notices: use --channel "
+            f"{', '.join(sorted(LETTER_CHANNELS))}, not {channel} (export {channel} as CSV "
+            "or XLSX for the print centre)"
+        )
+    actions = stored_actions(engine, as_of, None if channel == NOTICE_ACTION else channel)
+    actions = actions.filter(actions["action"] == NOTICE_ACTION)
+    if actions.height == 0:
+        raise NotFoundError(f"no stored formal notices ({channel}) for {as_of}")
+    policy = load_letter_policy()
+    regulatory = default_regulatory_settings()
+    utilities = _utilities(engine, actions)
+    letters = [
+        (
+            code,
+            notice_letter(
+                entry,
+                utilities[entry.customer.code, contract],
+                as_of,
+                policy=policy,
+                regulatory=regulatory,
+            ),
+        )
+        for (code, entry), contract in zip(
+            _entries(engine, actions, as_of), actions["contract_code"], strict=True
+        )
+    ]
+    return [
+        (lot, path, write_notice_letters(path, [letter for _, letter in mine], policy.settings))
+        for lot, path, mine in _by_lot(letters, output)
+    ]
+
+
+def _by_lot(
+    rows: list[tuple[str | None, T]], output: Path
+) -> list[tuple[str, Path, list[tuple[str | None, T]]]]:
+    """Rows grouped by lot code (no code: ``overflow``), with the file each lot goes to."""
+    lots = sorted({code or "overflow" for code, _ in rows})
+    out = []
     for lot in lots:
-        mine = [e for code, e in entries if (code or "overflow") == lot]
-        path = output if len(lots) == 1 else output.with_name(f"{output.stem}_{lot}{suffix}")
-        write = write_lot_csv if suffix == ".csv" else write_lot_xlsx
-        written.append((lot, path, write(path, lot, mine)))
-    return written
+        mine = [row for row in rows if (row[0] or "overflow") == lot]
+        path = output if len(lots) == 1 else output.with_name(f"{output.stem}_{lot}{output.suffix}")
+        out.append((lot, path, mine))
+    return out
+
+
+def _utilities(engine: Engine, actions: Any) -> dict[tuple[str, str | None], Utility]:
+    """The utility of each action's contract, keyed by customer and contract code."""
+    k = t.contracts
+    codes = [c for c in actions["contract_code"] if c is not None]
+    with engine.connect() as conn:
+        found = dict(conn.execute(select(k.c.code, k.c.utility).where(k.c.code.in_(codes))).all())
+    out: dict[tuple[str, str | None], Utility] = {}
+    for customer, contract in actions.select("customer_code", "contract_code").iter_rows():
+        if contract not in found:
+            raise ValidationError(
+                f"formal notice to customer {customer}: no contract, so no supply to name"
+            )
+        out[customer, contract] = Utility(found[contract])
+    return out
 
 
 def _entries(engine: Engine, actions: Any, as_of: dt.date) -> list[tuple[str | None, LotEntry]]:
@@ -185,6 +265,9 @@ def _entries(engine: Engine, actions: Any, as_of: dt.date) -> list[tuple[str | N
             postcode=p.postcode,
             city=p.city,
             province=p.province,
+            bonus_sociale=p.bonus_sociale,
+            vulnerable=p.vulnerable,
+            non_disconnectable=p.non_disconnectable,
         )
         entry = LotEntry(customer, tuple(items.get(p.id, ())), row["action"], row["channel"])
         out.append((row["lot_code"], entry))

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -21,6 +22,7 @@ from riscossa.cli.app import (
     print_json,
 )
 from riscossa.cli.ledger import _print_aging, aging_payload
+from riscossa.services.collections_run import DayPlan
 from riscossa.services.demo_run import DemoOutcome, run_demo
 from riscossa.services.iban_verdicts import VERDICT_LABELS
 
@@ -96,6 +98,46 @@ def _payload(outcome: DemoOutcome, url: str) -> dict[str, Any]:
         "sdd_collection": outcome.collection.as_json() if outcome.collection else None,
         "sdd_outcomes": outcome.outcomes.as_json() if outcome.outcomes else None,
         "flows": outcome.flows.as_json() if outcome.flows else None,
+        "collections": (
+            collections_summary(outcome.collections.run_id, outcome.collections.days[0])
+            if outcome.collections
+            else None
+        ),
+    }
+
+
+def collections_summary(run_id: int | None, day: DayPlan) -> dict[str, Any]:
+    """The day's run in totals (the actions themselves are in ``collections run --json``)."""
+    by_channel = (
+        day.actions.group_by("channel")
+        .agg(count=pl.len(), amount_cents=pl.col("amount_cents").sum())
+        .sort(["count", "channel"], descending=[True, False])
+    )
+    suppressed = (
+        day.suppressed.group_by("reason").len().sort(["len", "reason"], descending=[True, False])
+    )
+    return {
+        "run_id": run_id,
+        "as_of": day.as_of.isoformat(),
+        "positions": day.positions,
+        "actions": day.actions.height,
+        "cost_cents": day.cost_cents,
+        "by_channel": {
+            str(channel): {"count": int(count), "amount_cents": int(amount)}
+            for channel, count, amount in by_channel.iter_rows()
+        },
+        "suppressed": {str(reason): int(count) for reason, count in suppressed.iter_rows()},
+        "postponed": day.postponed.height,
+        "lots": [
+            {
+                "code": lot.code,
+                "channel": lot.channel,
+                "assignee": lot.assignee,
+                "count": lot.count,
+                "amount_cents": lot.amount_cents,
+            }
+            for lot in day.lots
+        ],
     }
 
 
@@ -154,9 +196,38 @@ def _print(outcome: DemoOutcome, url: str) -> None:
             f"Reconciliation: {rec.payments:,} payments, {rec.matched:,} matched automatically "
             f"({rate}), {rec.suggested:,} for review, {rec.unapplied:,} unapplied{quality}"
         )
+    if outcome.collections is not None:
+        _print_collections(
+            collections_summary(outcome.collections.run_id, outcome.collections.days[0])
+        )
     _print_aging(outcome.aging)
     console.print(
         f"Database: {url}\n"
         "Next: [bold]riscossa report aging[/], [bold]riscossa ledger CUSTOMER_CODE[/], "
         f"files in {Path(outcome.imports['customers'].file).parent}/"
     )
+
+
+def _eur(cents: int) -> str:
+    return f"{cents / 100:,.2f} EUR"
+
+
+def _print_collections(run: dict[str, Any]) -> None:
+    channels = ", ".join(
+        f"{channel} {c['count']:,} ({_eur(c['amount_cents'])})"
+        for channel, c in run["by_channel"].items()
+    )
+    suppressed = ", ".join(f"{k} {v:,}" for k, v in run["suppressed"].items()) or "none"
+    console.print(
+        f"Collections run {run['as_of']}: {run['positions']:,} customers in arrears, "
+        f"{run['actions']:,} actions ({channels or 'none'}), {run['postponed']:,} postponed; "
+        f"suppressed: {suppressed}",
+        highlight=False,
+    )
+    lots = "; ".join(
+        f"{lot['code']}"
+        + (f" to {lot['assignee']}" if lot["assignee"] else "")
+        + f": {lot['count']:,} ({_eur(lot['amount_cents'])})"
+        for lot in run["lots"]
+    )
+    console.print(f"Work lots: {lots or 'none'}", highlight=False)

@@ -18,6 +18,7 @@ from riscossa.cli.app import (
     app,
     console,
     err_console,
+    euro,
     handled_errors,
     open_app,
     print_json,
@@ -38,11 +39,6 @@ AsOf = Annotated[
     dt.datetime | None,
     typer.Option("--as-of", formats=["%Y-%m-%d"], show_default=False, help="YYYY-MM-DD."),
 ]
-
-
-def _euro(cents: int) -> str:
-    text = f"{cents / 100:,.2f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".") + " €"
 
 
 def _actor() -> str:
@@ -72,7 +68,7 @@ def import_command(
         if not json_output:
             console.print(
                 f"[bold]{path.name}[/] ({result.file_format}): {result.payments:,} payments, "
-                f"{_euro(result.credits_cents)}; {result.duplicates:,} already known, "
+                f"{euro(result.credits_cents)}; {result.duplicates:,} already known, "
                 f"{result.reversals:,} reversals, {result.ignored:,} other debits"
                 + (
                     f", {result.lump_sums_split} pagoPA lump sums split"
@@ -111,8 +107,8 @@ def reconcile_command(
     rate = f"{result.matched / result.payments:.1%}" if result.payments else "-"
     console.print(
         f"{result.payments:,} payments: {result.matched:,} matched ({rate}), "
-        f"{result.allocations:,} allocations for {_euro(result.allocated_cents)}, "
-        f"credit {_euro(result.credit_cents)}; {result.suggested:,} waiting for review, "
+        f"{result.allocations:,} allocations for {euro(result.allocated_cents)}, "
+        f"credit {euro(result.credit_cents)}; {result.suggested:,} waiting for review, "
         f"{result.unapplied:,} unapplied"
     )
     table = Table(box=box.SIMPLE_HEAD, title="By rule")
@@ -150,7 +146,7 @@ def unapplied_command(
         table.add_row(
             row["payment"],
             row["value_date"],
-            _euro(row["amount_cents"]),
+            euro(row["amount_cents"]),
             row["payer_name"],
             (row["remittance"] or "")[:40],
             hint,
@@ -181,7 +177,7 @@ def allocations_command(
             row["bank_reference"],
             row["customer"],
             row["invoice"],
-            _euro(row["amount_cents"]),
+            euro(row["amount_cents"]),
             row["rule"],
             f"{row['confidence']:.2f}",
         )
@@ -209,10 +205,10 @@ def match_command(
     if json_output:
         print_json(result.as_json())
         return
-    lines = ", ".join(f"{number} {_euro(cents)}" for number, cents in result.lines)
+    lines = ", ".join(f"{number} {euro(cents)}" for number, cents in result.lines)
     console.print(
         f"P{result.payment_id} ({result.bank_reference}) → {result.customer_code}: {lines}"
-        + (f"; credit {_euro(result.credit_cents)}" if result.credit_cents else "")
+        + (f"; credit {euro(result.credit_cents)}" if result.credit_cents else "")
         + (f"; {result.aliases_learned} payer details learned" if result.aliases_learned else "")
     )
 
@@ -230,4 +226,4 @@ def unmatch_command(
     if json_output:
         print_json({"payment": payment, "released_cents": released})
         return
-    console.print(f"{payment}: {_euro(released)} released, back on the unapplied desk")
+    console.print(f"{payment}: {euro(released)} released, back on the unapplied desk")

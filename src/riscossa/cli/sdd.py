@@ -15,6 +15,7 @@ from riscossa.cli.app import (
     JsonOption,
     app,
     console,
+    euro,
     handled_errors,
     open_app,
     print_json,
@@ -38,11 +39,6 @@ def _date_option(name: str, help_text: str) -> Any:
 AsOf = Annotated[dt.datetime | None, _date_option("--as-of", "Reference date, YYYY-MM-DD.")]
 From = Annotated[dt.datetime | None, _date_option("--from", "First collection date.")]
 To = Annotated[dt.datetime | None, _date_option("--to", "Last collection date.")]
-
-
-def _euro(cents: int) -> str:
-    text = f"{cents / 100:,.2f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".") + " €"
 
 
 @sdd_app.command("collect")
@@ -78,7 +74,7 @@ def collect_command(
         return
     console.print(
         f"[bold]{result.file}[/] ({result.file_format}): {result.items:,} debits, "
-        f"{_euro(result.total_cents)}, collection {result.collection_date:%d/%m/%Y}, "
+        f"{euro(result.total_cents)}, collection {result.collection_date:%d/%m/%Y}, "
         f"to present by {result.presentation_date:%d/%m/%Y}; "
         + ", ".join(f"{k} {v}" for k, v in sorted(result.by_sequence.items()))
     )
@@ -141,7 +137,7 @@ def report_command(
     if json_output:
         print_json(report.as_json())
         return
-    console.print(f"{report.rejects:,} R-transactions, {_euro(report.amount_cents)}")
+    console.print(f"{report.rejects:,} R-transactions, {euro(report.amount_cents)}")
     for title, rows in (
         ("Per causale", report.by_reason),
         ("Per banca (ABI)", report.by_bank[:20]),

@@ -8,7 +8,8 @@ what is small: the distinct combinations of the conditions strategies look at (n
 customers), the distinct due dates for prescription, the channel lots handed to people, and
 the champion/challenger hash of the customers whose strategy has a challenger.
 
-Suppression reasons, first that applies wins: ``paused``, ``dispute`` (an open disputed item),
+Suppression reasons, first that applies wins: ``paused``, ``dispute`` (every overdue item disputed;
+disputed items are never dunned),
 ``time_barred`` (every overdue item prescribed), ``covered`` (money in transit or unapplied
 brings what is left under the threshold), ``under_threshold``, ``promise_pending``,
 ``no_strategy``, ``strategy_ended``, then once the next step is known ``contact_cap``
@@ -592,7 +593,10 @@ def _decide(snap: _Snapshot, history: pl.DataFrame, day: dt.date, rules: _Rules)
         (pl.lit(day) - pl.col("due_date")).dt.total_days().alias("days_past_due")
     )
     items = _mark_time_barred(items, snap.customers, day, rules.regulatory)
-    live = items.filter(~pl.col("barred"))
+    # A disputed item is not arrears (ARERA; L. 160/2019): it is left out of what is dunned,
+    # and only a customer whose whole overdue balance is disputed is suppressed for it.
+    items = items.with_columns((~pl.col("barred") & ~pl.col("disputed")).alias("dunnable"))
+    live = items.filter(pl.col("dunnable"))
     largest = (
         live.filter(pl.col("utility").is_not_null())
         .group_by("customer_id", "contract_id", "contract_code", "utility", "payment_method")
@@ -602,11 +606,13 @@ def _decide(snap: _Snapshot, history: pl.DataFrame, day: dt.date, rules: _Rules)
         .drop("contract_cents")
     )
     per_customer = items.group_by("customer_id").agg(
-        pl.col("open_cents").filter(~pl.col("barred")).sum().alias("overdue_cents"),
+        pl.col("open_cents").filter(pl.col("dunnable")).sum().alias("overdue_cents"),
         pl.col("open_cents").filter(pl.col("barred")).sum().alias("barred_cents"),
-        pl.col("due_date").filter(~pl.col("barred")).min().alias("oldest_due"),
-        pl.col("days_past_due").filter(~pl.col("barred")).max().alias("days_past_due"),
-        pl.col("disputed").any().alias("disputed"),
+        pl.col("due_date").filter(pl.col("dunnable")).min().alias("oldest_due"),
+        pl.col("days_past_due").filter(pl.col("dunnable")).max().alias("days_past_due"),
+        ((pl.col("disputed") & ~pl.col("barred")).any() & ~pl.col("dunnable").any()).alias(
+            "disputed"
+        ),
     )
     promised = snap.promises.filter(
         (pl.col("promised_date") + pl.duration(days=pl.col("tolerance_days"))) >= day

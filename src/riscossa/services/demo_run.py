@@ -1,4 +1,5 @@
-"""The demo's daily cycle: generate a portfolio, import it, monitor IBANs, report.
+"""The demo's daily cycle: generate a portfolio, import it, monitor IBANs, collect direct
+debits, reconcile the day's payments, decide the collection actions, report.
 
 The demo goes through the same import path as real files, so whatever the demo shows is
 what the product does with a customer's data.
@@ -19,6 +20,7 @@ from riscossa.adapters.db import tables as t
 from riscossa.banking.target2 import add_business_days, earliest_collection_date
 from riscossa.config import CreditorSettings
 from riscossa.domain.ledger import AgingReport
+from riscossa.services.collections_run import CollectionsRunResult, run_collections
 from riscossa.services.demo.bank import pick_rejects, status_report
 from riscossa.services.demo_flows import FlowDay, run_flow_day
 from riscossa.services.demo_portfolio import DEMO_CREDITOR_ID, PortfolioFiles, generate_portfolio
@@ -49,6 +51,7 @@ class DemoOutcome:
     collection: CollectionResult | None = None
     outcomes: OutcomeResult | None = None
     flows: FlowDay | None = None
+    collections: CollectionsRunResult | None = None
 
 
 def run_demo(
@@ -86,6 +89,9 @@ def run_demo(
         creditor_iban=DEMO_CREDITOR.iban,
         payments=max(50, min(customers // 5, 20_000)),
     )
+    # After the day's money, so that whoever has just paid is not dunned.
+    announce("deciding the day's collection actions")
+    outcome.collections = run_collections(engine, as_of)
     announce("computing the aging report")
     with engine.connect() as conn:
         outcome.aging = aging_report(conn, as_of)
