@@ -39,7 +39,21 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from riscossa.adapters.db import tables as t
 from riscossa.adapters.db.bulk import driver_frame, insert_frame
@@ -415,6 +429,31 @@ def _check_later_runs(conn: Connection, as_of: dt.date) -> None:
         )
 
 
+_ARREARS = Table(
+    "riscossa_arrears",
+    MetaData(),
+    Column("customer_id", BigInteger, primary_key=True),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _arrears_table(conn: Connection, items: pl.DataFrame) -> Table:
+    """The customers in arrears, once, as a temporary table the other reads join to.
+
+    Repeating ``IN (SELECT DISTINCT customer_id FROM invoices WHERE overdue)`` in each of
+    eight queries scanned the invoices index eight times: most of the load at 1M customers.
+    """
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_ARREARS.name}")
+    suffix = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_ARREARS.name} (customer_id BIGINT PRIMARY KEY){suffix}"
+    )
+    insert_frame(conn, _ARREARS, items.select("customer_id").unique())
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {_ARREARS.name}")
+    return _ARREARS
+
+
 def _load(conn: Connection, as_of: dt.date, last_day: dt.date) -> _Snapshot:
     i, c, k = t.invoices, t.customers, t.contracts
     open_cents = i.c.amount_cents - i.c.allocated_cents
@@ -446,7 +485,7 @@ def _load(conn: Connection, as_of: dt.date, last_day: dt.date) -> _Snapshot:
             "disputed": pl.Boolean,
         },
     )
-    in_arrears = select(i.c.customer_id).where(overdue).distinct()
+    in_arrears = select(_arrears_table(conn, items).c.customer_id)
     customers = driver_frame(
         conn,
         select(
