@@ -46,8 +46,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
+from riscossa.banking.fixed_records import Field, split_records, without_bom
 from riscossa.banking.iban import check_iban
 from riscossa.banking.statement_model import Statement, StatementEntry, check_control_figures
 from riscossa.domain.errors import ImportFileError
@@ -58,18 +58,7 @@ KNOWN_TYPES = ("RH", "61", "62", "63", "64", "65", "EF")
 REVERSAL_CAUSALI = frozenset({"48"})
 
 
-class _Field(NamedTuple):
-    """A field as the standard numbers it: 1-based, both ends included."""
-
-    label: str
-    start: int
-    end: int
-
-    @property
-    def positions(self) -> str:
-        if self.start == self.end:
-            return f"position {self.start}"
-        return f"positions {self.start}-{self.end}"
+_Field = Field
 
 
 PROGRESSIVE = _Field("progressive number", 4, 10)
@@ -118,12 +107,9 @@ CLOSING_BALANCE = _Field("closing balance", 21, 35)
 # ordering party and payee of foreign transfers): neither is free description.
 _REMITTANCE_TAGS = ("RI1", "RI2")
 _OTHER_TAGS = frozenset({"KKK", "ZZ1", "ZZ2", "ZZ3", "/ZZ"})
-_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _DIGITS = re.compile(r"[0-9]+")
 _AMOUNT = re.compile(r" *([0-9]{1,12}),([0-9]{2})")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_BOM = b"\xef\xbb\xbf"
-_DOS_EOF = b"\x1a"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +122,7 @@ class _Record:
         return self.text[1:3]
 
     def get(self, at: _Field) -> str:
-        return self.text[at.start - 1 : at.end]
+        return at.of(self.text)
 
 
 @dataclass(slots=True)
@@ -162,7 +148,7 @@ class _Flow:
 
 def looks_like(data: bytes) -> bool:
     """Whether ``data`` starts with a CBI RH header record."""
-    head = data.removeprefix(_BOM)[:RECORD_LENGTH]
+    head = without_bom(data)[:RECORD_LENGTH]
     return (
         len(head) == RECORD_LENGTH
         and head[:3] == b" RH"
@@ -194,15 +180,8 @@ def parse_cbi_rh(
 
 
 def _records(data: bytes, what: str) -> list[_Record]:
-    data = data.removeprefix(_BOM).rstrip(_DOS_EOF)
-    if b"\n" in data or b"\r" in data:
-        chunks = _LINE_BREAK.split(data)
-        while chunks and not chunks[-1].strip():
-            chunks.pop()
-    else:
-        chunks = [data[i : i + RECORD_LENGTH] for i in range(0, len(data), RECORD_LENGTH)]
     records = []
-    for number, chunk in enumerate(chunks, start=1):
+    for number, chunk in enumerate(split_records(data, RECORD_LENGTH), start=1):
         text = _decode(chunk)
         if len(text) != RECORD_LENGTH:
             raise ImportFileError(

@@ -47,8 +47,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
 
+from riscossa.banking.fixed_records import Field, first_line, split_records
 from riscossa.banking.payment_codes import parse_poste_896
 from riscossa.banking.statement_model import Statement, StatementEntry, format_cents
 from riscossa.domain.errors import ImportFileError
@@ -62,18 +62,7 @@ EURO = "2"
 CHANNELS = frozenset({"CC", "AV", "DP", "DI"})
 
 
-class _Field(NamedTuple):
-    """A field as the layout numbers it: 1-based, both ends included."""
-
-    label: str
-    start: int
-    end: int
-
-    @property
-    def positions(self) -> str:
-        if self.start == self.end:
-            return f"position {self.start}"
-        return f"positions {self.start}-{self.end}"
+_Field = Field
 
 
 RECORD_TYPE = _Field("record type", 34, 36)
@@ -100,9 +89,6 @@ WRONG_COUNT = _Field("erroneous documents", 77, 84)
 WRONG_AMOUNT = _Field("erroneous amount", 85, 96)
 
 _DIGITS = re.compile(r"[0-9]+")
-_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
-_BOM = b"\xef\xbb\xbf"
-_TRAILER = b"\r\n\x1a"  # line ends and a DOS end-of-file after the last record
 _KINDS = {**{kind: f"{kind} payment" for kind in BILL_TYPES}, SUMMARY_TYPE: "999 summary"}
 
 
@@ -216,13 +202,12 @@ class _Record:
         return self.text[33:36]
 
     def get(self, at: _Field) -> str:
-        return self.text[at.start - 1 : at.end]
+        return at.of(self.text)
 
 
 def looks_like(data: bytes) -> bool:
     """Whether ``data`` starts with a 200-byte payment or summary record of this layout."""
-    head = data.removeprefix(_BOM)
-    first = _LINE_BREAK.split(head[: RECORD_LENGTH + 2], maxsplit=1)[0][:RECORD_LENGTH]
+    first = first_line(data, RECORD_LENGTH)
     if len(first) != RECORD_LENGTH:
         return False
     kind = first[33:36].decode("latin-1")
@@ -268,13 +253,8 @@ def parse_poste_report(
 
 
 def _records(data: bytes, what: str) -> list[_Record]:
-    data = data.removeprefix(_BOM).rstrip(_TRAILER)
-    if b"\n" in data or b"\r" in data:
-        chunks = _LINE_BREAK.split(data)
-    else:
-        chunks = [data[i : i + RECORD_LENGTH] for i in range(0, len(data), RECORD_LENGTH)]
     records = []
-    for number, chunk in enumerate(chunks, start=1):
+    for number, chunk in enumerate(split_records(data, RECORD_LENGTH), start=1):
         text = chunk.decode("latin-1")
         if len(text) != RECORD_LENGTH:
             raise ImportFileError(
