@@ -9,10 +9,11 @@ last line of defence. No database-specific trigger or lock statement is needed.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, update
 
-from riscossa.adapters.db.tables import allocations, invoices, payments
+from riscossa.adapters.db.tables import allocations, invoices, payment_suggestions, payments
 from riscossa.domain.errors import AllocationError, NotFoundError
 
 
@@ -92,3 +93,30 @@ def unallocated_cents(conn: Connection, payment_id: int) -> int:
     if row is None:
         raise NotFoundError(f"payment {payment_id} does not exist")
     return int(row)
+
+
+def unallocate(conn: Connection, payment_id: int) -> int:
+    """Remove every allocation of a payment, reopening its items; the cents released."""
+    a, i, p = allocations, invoices, payments
+    rows = conn.execute(
+        select(a.c.id, a.c.invoice_id, a.c.amount_cents).where(a.c.payment_id == payment_id)
+    ).all()
+    per_item: Counter[int] = Counter()
+    for row in rows:
+        per_item[int(row.invoice_id)] += int(row.amount_cents)
+    for invoice_id, cents in per_item.items():
+        conn.execute(
+            update(i)
+            .where(i.c.id == invoice_id)
+            .values(allocated_cents=i.c.allocated_cents - cents)
+        )
+    released = sum(per_item.values())
+    if rows:
+        conn.execute(delete(a).where(a.c.payment_id == payment_id))
+        conn.execute(
+            update(p)
+            .where(p.c.id == payment_id)
+            .values(allocated_cents=p.c.allocated_cents - released)
+        )
+    conn.execute(delete(payment_suggestions).where(payment_suggestions.c.payment_id == payment_id))
+    return released

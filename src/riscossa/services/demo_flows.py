@@ -106,13 +106,13 @@ def score(engine: Engine, truth: Path) -> tuple[float | None, float | None]:
     an invoice.
     """
     with truth.open(encoding="utf-8") as handle:
-        expected = {
-            (r["bank_reference"], r["invoice_number"], int(r["amount_cents"]))
-            for r in csv.DictReader(handle)
-            if r["invoice_number"]
-        }
-        handle.seek(0)
-        references = {r["bank_reference"] for r in csv.DictReader(handle)}
+        truth_rows = list(csv.DictReader(handle))
+    expected = {
+        (r["bank_reference"], r["invoice_number"], int(r["amount_cents"]))
+        for r in truth_rows
+        if r["invoice_number"]
+    }
+    references = {r["bank_reference"] for r in truth_rows}
     a, p, i = t.allocations, t.payments, t.invoices
     with engine.connect() as conn:
         rows = conn.execute(

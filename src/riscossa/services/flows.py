@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from riscossa.adapters.db import tables as t
 from riscossa.adapters.db.bulk import fetch_by_keys, insert_frame
@@ -35,6 +34,7 @@ from riscossa.banking.pagopa_flow import lump_sum_reference
 from riscossa.banking.statement_model import Statement, StatementEntry, format_cents
 from riscossa.domain.errors import ImportFileError
 from riscossa.runtime import gc_paused
+from riscossa.services.allocations import unallocate
 
 PAYMENT_SCHEMA = {
     "bank_reference": pl.Utf8,
@@ -103,7 +103,7 @@ def import_flow(engine: Engine, path: Path, *, now: dt.datetime | None = None) -
     digest = hashlib.sha256(data).hexdigest()
     result = FlowImportResult(str(path), statements[0].format if statements else flow_format.name)
     result.statements = len(statements)
-    credits, debits = _split_entries(statements, flow_format, result)
+    credits, debits = _split_entries(statements, result)
     with engine.begin() as conn:
         _refuse_known_file(conn, digest, what)
         flow_file_id = int(
@@ -126,7 +126,7 @@ def import_flow(engine: Engine, path: Path, *, now: dt.datetime | None = None) -
             ).scalar_one()
         )
         result.flow_file_id = flow_file_id
-        frame = _payment_frame(credits, flow_format, statements)
+        frame = _payment_frame(credits, flow_format)
         frame = _drop_duplicates(conn, frame, flow_format, result)
         frame = _unique_bank_references(conn, frame, flow_file_id)
         if flow_format.name == "pagoPA":
@@ -169,7 +169,7 @@ def _refuse_known_file(conn: Connection, digest: str, what: str) -> None:
 
 
 def _split_entries(
-    statements: tuple[Statement, ...], flow_format: FlowFormat, result: FlowImportResult
+    statements: tuple[Statement, ...], result: FlowImportResult
 ) -> tuple[list[tuple[Statement, StatementEntry]], list[tuple[StatementEntry, str]]]:
     credits: list[tuple[Statement, StatementEntry]] = []
     debits: list[tuple[StatementEntry, str]] = []
@@ -202,9 +202,7 @@ def natural_key(account: str, entry: StatementEntry) -> str:
 
 
 def _payment_frame(
-    credits: list[tuple[Statement, StatementEntry]],
-    flow_format: FlowFormat,
-    statements: tuple[Statement, ...],
+    credits: list[tuple[Statement, StatementEntry]], flow_format: FlowFormat
 ) -> pl.DataFrame:
     rows: dict[str, list[Any]] = {name: [] for name in PAYMENT_SCHEMA}
     for number, (statement, entry) in enumerate(credits, start=1):
@@ -245,7 +243,6 @@ def _payment_frame(
             .otherwise(pl.col("channel"))
             .alias("channel")
         )
-    del statements
     return frame
 
 
@@ -418,32 +415,3 @@ def _reverse(
     unallocate(conn, int(original))
     conn.execute(update(p).where(p.c.id == original).values(status="reversed"))
     result.reversals += 1
-
-
-def unallocate(conn: Connection, payment_id: int) -> int:
-    """Remove every allocation of a payment, reopening its items; the cents released."""
-    a, i, p = t.allocations, t.invoices, t.payments
-    rows = conn.execute(
-        select(a.c.id, a.c.invoice_id, a.c.amount_cents).where(a.c.payment_id == payment_id)
-    ).all()
-    per_item: Counter[int] = Counter()
-    for row in rows:
-        per_item[int(row.invoice_id)] += int(row.amount_cents)
-    for invoice_id, cents in per_item.items():
-        conn.execute(
-            update(i)
-            .where(i.c.id == invoice_id)
-            .values(allocated_cents=i.c.allocated_cents - cents)
-        )
-    released = sum(per_item.values())
-    if rows:
-        conn.execute(delete(a).where(a.c.payment_id == payment_id))
-        conn.execute(
-            update(p)
-            .where(and_(p.c.id == payment_id))
-            .values(allocated_cents=p.c.allocated_cents - released)
-        )
-    conn.execute(
-        delete(t.payment_suggestions).where(t.payment_suggestions.c.payment_id == payment_id)
-    )
-    return released

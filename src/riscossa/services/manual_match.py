@@ -18,8 +18,7 @@ from riscossa.adapters.db import tables as t
 from riscossa.domain.allocation_order import DueItem, allocate_by_law
 from riscossa.domain.errors import NotFoundError, ValidationError
 from riscossa.domain.name_match import normalise_name
-from riscossa.services.allocations import allocate
-from riscossa.services.flows import unallocate
+from riscossa.services.allocations import allocate, unallocate
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,7 @@ def load_matching_policy(path: Path | None) -> MatchingPolicy:
 
 @dataclass(slots=True)
 class ReconcileResult:
+    as_of: dt.date | None = None
     payments: int = 0
     matched: int = 0
     allocations: int = 0
@@ -87,6 +88,7 @@ class ReconcileResult:
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "as_of": self.as_of.isoformat() if self.as_of else None,
             "payments": self.payments,
             "matched": self.matched,
             "allocations": self.allocations,
@@ -220,14 +222,10 @@ class _Book:
         customers: pl.DataFrame,
         aliases: pl.DataFrame,
         sdd_items: dict[str, int],
-        as_of: dt.date,
     ) -> None:
-        self.as_of = as_of
         self.item_id: list[int] = items.get_column("id").to_list()
         self.item_customer: list[int] = items.get_column("customer_id").to_list()
         self.open: list[int] = items.get_column("open").to_list()
-        self.due: list[dt.date] = items.get_column("due_date").to_list()
-        self.issue: list[dt.date] = items.get_column("issue_date").to_list()
         indexed = items.with_row_index("position").with_columns(
             pl.col("payment_reference")
             .str.to_uppercase()
@@ -374,10 +372,14 @@ def reconcile(
     policy: MatchingPolicy | None = None,
     now: dt.datetime | None = None,
 ) -> ReconcileResult:
-    """Match every payment with money not yet allocated; idempotent for a given state."""
+    """Match every payment with money not yet allocated; idempotent for a given state.
+
+    ``as_of`` is the day the run stands for, reported with the result: art. 1193's order
+    (debts due first, oldest first) is plain due-date order, so no decision depends on it.
+    """
     policy = policy or default_matching_policy()
     now = now or dt.datetime.now(dt.UTC)
-    result = ReconcileResult()
+    result = ReconcileResult(as_of=as_of)
     clock = time.perf_counter()
 
     def lap(name: str) -> None:
@@ -419,12 +421,12 @@ def reconcile(
             conn, s, "end_to_end_id", e2e, {"end_to_end_id": pl.Utf8, "invoice_id": pl.Int64}
         )
         lap("loading")
-        book = _Book(items, customers, aliases, dict(sdd.iter_rows()), as_of)
+        book = _Book(items, customers, aliases, dict(sdd.iter_rows()))
         lap("indexing")
         decisions = []
         columns = [payments.get_column(name).to_list() for name in _Row._fields]
         for row in map(_Row._make, zip(*columns, strict=True)):
-            decision = _decide(book, policy, row, as_of)
+            decision = _decide(book, policy, row)
             if decision.identity is not None and policy.automatic(
                 decision.identity, decision.amount_rule
             ):
@@ -437,7 +439,7 @@ def reconcile(
     return result
 
 
-def _decide(book: _Book, policy: MatchingPolicy, row: _Row, as_of: dt.date) -> _Decision:
+def _decide(book: _Book, policy: MatchingPolicy, row: _Row) -> _Decision:
     free: int = row.free
     text = row.reference
     # 1. References the creditor issued: notice number / IUV, Poste code, RF, end-to-end id.
@@ -455,7 +457,7 @@ def _decide(book: _Book, policy: MatchingPolicy, row: _Row, as_of: dt.date) -> _
         if position is not None:
             hits.add(position)
     if hits:
-        decision = _named_items(book, free, hits, "reference", as_of)
+        decision = _named_items(book, free, hits, "reference")
         if decision is not None:
             return decision
     # 2. Invoice numbers in the remittance text, only when each names one open item.
@@ -467,7 +469,7 @@ def _decide(book: _Book, policy: MatchingPolicy, row: _Row, as_of: dt.date) -> _
                 if position is not None and position != AMBIGUOUS:
                     numbers.add(position)
         if numbers:
-            decision = _named_items(book, free, numbers, "invoice_number", as_of)
+            decision = _named_items(book, free, numbers, "invoice_number")
             if decision is not None:
                 return decision
     # 3. Who paid.
@@ -475,7 +477,7 @@ def _decide(book: _Book, policy: MatchingPolicy, row: _Row, as_of: dt.date) -> _
     if customer is None or identity is None:
         return _Decision(None, None, None, [])
     # 4-5. Which of the customer's items the amount pays.
-    rule, lines = _by_amount(book, policy, customer, free, as_of)
+    rule, lines = _by_amount(book, policy, customer, free)
     return _Decision(customer, identity, rule, lines)
 
 
@@ -515,9 +517,7 @@ def _numbers_as_written(book: _Book, words: list[str]) -> set[int]:
     return found
 
 
-def _named_items(
-    book: _Book, free: int, positions: set[int], identity: str, as_of: dt.date
-) -> _Decision | None:
+def _named_items(book: _Book, free: int, positions: set[int], identity: str) -> _Decision | None:
     """The items the payer named: paid in full, or in the law's order when short."""
     owners = {book.item_customer[p] for p in positions}
     if len(owners) != 1:
@@ -585,7 +585,7 @@ def _identify(
 
 
 def _by_amount(
-    book: _Book, policy: MatchingPolicy, customer: int, free: int, as_of: dt.date
+    book: _Book, policy: MatchingPolicy, customer: int, free: int
 ) -> tuple[str | None, list[tuple[int, int]]]:
     ordered = book.open_in_order(book.customer_items.get(customer, []))
     if not ordered:
