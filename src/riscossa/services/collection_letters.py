@@ -13,11 +13,9 @@ that the layout does not print.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,7 @@ from stdnum.it import iva
 from riscossa.adapters.lot_exports import Delivery, LetterSettings, LotEntry, NoticeLetter, Sender
 from riscossa.adapters.lot_exports import Supply as LetterSupply
 from riscossa.domain.contracts import Utility
-from riscossa.domain.errors import NotFoundError, ValidationError
+from riscossa.domain.errors import ValidationError
 from riscossa.domain.italian_calendar import ITALY
 from riscossa.domain.regulatory import (
     ENERGY,
@@ -39,9 +37,14 @@ from riscossa.domain.regulatory import (
     supply_of,
     water_earliest_limitation,
 )
+from riscossa.services.collections_run import COLLECTIONS
+from riscossa.services.policies import (
+    POLICY_PACKAGE,
+    load_toml,
+    read_policy_file,
+    shipped_policy_text,
+)
 
-POLICY_PACKAGE = "riscossa.policies"
-COLLECTIONS = "collections.toml"
 NOTICE_ACTION = "formal_notice"
 # The channels a notice may go by, as printed and as the clocks count them.
 DELIVERIES: Mapping[str, tuple[Delivery, NoticeChannel]] = {
@@ -117,21 +120,15 @@ def parse_letter_policy(data: Mapping[str, Any], source: str) -> LetterPolicy:
 
 @cache
 def default_letter_policy() -> LetterPolicy:
-    text = resources.files(POLICY_PACKAGE).joinpath(COLLECTIONS).read_text(encoding="utf-8")
-    return parse_letter_policy(tomllib.loads(text), f"{POLICY_PACKAGE}/{COLLECTIONS}")
+    source = f"{POLICY_PACKAGE}/{COLLECTIONS}"
+    return parse_letter_policy(load_toml(shipped_policy_text(COLLECTIONS), source), source)
 
 
 def load_letter_policy(path: str | Path | None = None) -> LetterPolicy:
     if path is None:
         return default_letter_policy()
-    file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise NotFoundError(f"collections settings file not found: {file}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"{file}: {exc}") from exc
-    return parse_letter_policy(data, str(file))
+    text = read_policy_file(path, "collections settings file")
+    return parse_letter_policy(load_toml(text, str(path)), str(path))
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,11 +30,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +58,7 @@ from riscossa.adapters.db.bulk import driver_frame, insert_frame
 from riscossa.adapters.strategy_yaml import shipped_strategies
 from riscossa.domain.behaviour_score import HISTORY_COLUMNS, SCORE_COLUMN, ScoreParameters
 from riscossa.domain.contracts import Utility
-from riscossa.domain.errors import NotFoundError, ValidationError
+from riscossa.domain.errors import ValidationError
 from riscossa.domain.regulatory import (
     CustomerClass,
     RegulatorySettings,
@@ -85,9 +83,14 @@ from riscossa.domain.strategy import (
 from riscossa.domain.work_lots import Assignee, AssigneeKind, DueAction, balance_lots
 from riscossa.services.behaviour_scores import score_frame
 from riscossa.services.dunning_guard import covered_amounts
+from riscossa.services.policies import (
+    POLICY_PACKAGE,
+    load_toml,
+    read_policy_file,
+    shipped_policy_text,
+)
 from riscossa.services.regulatory_settings import default_regulatory_settings
 
-POLICY_PACKAGE = "riscossa.policies"
 COLLECTIONS = "collections.toml"
 CONTACT_CHANNELS = frozenset(
     {
@@ -182,21 +185,15 @@ def parse_collections_settings(data: Mapping[str, Any], source: str) -> Collecti
 
 @cache
 def default_collections_settings() -> CollectionsSettings:
-    text = resources.files(POLICY_PACKAGE).joinpath(COLLECTIONS).read_text(encoding="utf-8")
-    return parse_collections_settings(tomllib.loads(text), f"{POLICY_PACKAGE}/{COLLECTIONS}")
+    source = f"{POLICY_PACKAGE}/{COLLECTIONS}"
+    return parse_collections_settings(load_toml(shipped_policy_text(COLLECTIONS), source), source)
 
 
 def load_collections_settings(path: str | Path | None = None) -> CollectionsSettings:
     if path is None:
         return default_collections_settings()
-    file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise NotFoundError(f"collections settings file not found: {file}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"{file}: {exc}") from exc
-    return parse_collections_settings(data, str(file))
+    text = read_policy_file(path, "collections settings file")
+    return parse_collections_settings(load_toml(text, str(path)), str(path))
 
 
 # --- results ---------------------------------------------------------------------------------
