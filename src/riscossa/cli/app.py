@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,6 +54,11 @@ def handled_errors() -> Iterator[None]:
 def open_app(db: str | None) -> App:
     with handled_errors():
         return build_app(db)
+
+
+def actor() -> str:
+    """Who is at the keyboard, for the audit log: ``RISCOSSA_USER``, else the login name."""
+    return os.environ.get("RISCOSSA_USER") or getpass.getuser()
 
 
 def euro(cents: int) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -23,6 +21,7 @@ from riscossa.adapters.lot_exports import (
 from riscossa.cli.app import (
     DbOption,
     JsonOption,
+    actor,
     app,
     console,
     euro,
@@ -62,10 +61,6 @@ AsOf = Annotated[
 # ``--channel`` for PDF letters: the action (every notice) or one of the channels it goes by.
 T = TypeVar("T")
 LETTER_CHANNELS = frozenset({NOTICE_ACTION, *DELIVERIES})
-
-
-def _actor() -> str:
-    return os.environ.get("RISCOSSA_USER") or getpass.getuser()
 
 
 @collections_app.command("run")
@@ -299,7 +294,7 @@ def record_command(
             riscossa.engine,
             customer,
             outcome,
-            actor=_actor(),
+            actor=actor(),
             note=note,
             promise_amount_cents=cents,
             promise_date=promise_date.date() if promise_date else None,

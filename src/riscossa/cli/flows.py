@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +13,7 @@ from rich.table import Table
 from riscossa.cli.app import (
     DbOption,
     JsonOption,
+    actor,
     app,
     console,
     err_console,
@@ -39,10 +38,6 @@ AsOf = Annotated[
     dt.datetime | None,
     typer.Option("--as-of", formats=["%Y-%m-%d"], show_default=False, help="YYYY-MM-DD."),
 ]
-
-
-def _actor() -> str:
-    return os.environ.get("RISCOSSA_USER") or getpass.getuser()
 
 
 @flows_app.command("import")
@@ -199,7 +194,7 @@ def match_command(
             riscossa.engine,
             payment,
             invoices,
-            actor=_actor(),
+            actor=actor(),
             as_of=as_of.date() if as_of else riscossa.today(),
         )
     if json_output:
@@ -222,7 +217,7 @@ def unmatch_command(
     """Take back a payment's allocations; it returns to the unapplied desk."""
     riscossa = open_app(db)
     with handled_errors():
-        released = unmatch(riscossa.engine, payment, actor=_actor())
+        released = unmatch(riscossa.engine, payment, actor=actor())
     if json_output:
         print_json({"payment": payment, "released_cents": released})
         return
