@@ -12,6 +12,8 @@ from sqlalchemy import Engine, select
 from riscossa.adapters.db import tables as t
 from riscossa.domain.errors import ImportFileError, ValidationError
 from riscossa.services.demo.codes import italian_iban, pagopa_notice, rf_reference
+from riscossa.services.demo.flow_writers import Movement
+from riscossa.services.demo.flow_writers import camt053 as write_camt053
 from riscossa.services.dunning_guard import covered_amounts
 from riscossa.services.flows import import_flow
 from riscossa.services.imports import import_file
@@ -65,43 +67,25 @@ def ledger(engine: Engine, tmp_path: Path) -> Engine:
 
 
 def camt053(entries: list[tuple[int, str, str, str, str]], *, reversal: str = "") -> str:
-    """A camt.053.001.02 with one credit per (cents, reference, name, iban, remittance)."""
-    total = sum(e[0] for e in entries)
-    rows = []
-    for cents, ref, name, iban, text in entries:
-        debtor_account = f"<DbtrAcct><Id><IBAN>{iban}</IBAN></Id></DbtrAcct>" if iban else ""
-        rows.append(
-            f'<Ntry><Amt Ccy="EUR">{cents / 100:.2f}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
-            "<Sts>BOOK</Sts><BookgDt><Dt>2026-11-19</Dt></BookgDt><ValDt><Dt>2026-11-19</Dt>"
-            f"</ValDt><AcctSvcrRef>{ref}</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr>"
-            f"<Nm>{name}</Nm></Dbtr>{debtor_account}</RltdPties><RmtInf><Ustrd>{text}</Ustrd>"
-            "</RmtInf></TxDtls></NtryDtls></Ntry>"
-        )
-    closing = total
+    """A camt.053.001.02 with one credit per (cents, reference, name, iban, remittance) and,
+    given ``"cents|reference|iban"``, a reversal taking such a credit back."""
+    day = dt.date(2026, 11, 19)
+    movements = [
+        Movement(cents, day, day, ref, payer_name=name, payer_iban=iban, remittance=text)
+        for cents, ref, name, iban, text in entries
+    ]
     if reversal:
         cents, ref, iban = reversal.split("|")
-        rows.append(
-            f'<Ntry><Amt Ccy="EUR">{int(cents) / 100:.2f}</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
-            "<RvslInd>true</RvslInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-19</Dt></BookgDt>"
-            f"<ValDt><Dt>2026-11-19</Dt></ValDt><AcctSvcrRef>{ref}</AcctSvcrRef><NtryDtls>"
-            f"<TxDtls><RltdPties><DbtrAcct><Id><IBAN>{iban}</IBAN></Id></DbtrAcct></RltdPties>"
-            "</TxDtls></NtryDtls></Ntry>"
-        )
-        closing -= int(cents)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
-        "<GrpHdr><MsgId>STMT-1</MsgId><CreDtTm>2026-11-19T20:00:00</CreDtTm></GrpHdr>"
-        f"<Stmt><Id>STMT-1-1</Id><CreDtTm>2026-11-19T20:00:00</CreDtTm>"
-        f"<Acct><Id><IBAN>{CREDITOR_IBAN}</IBAN></Id></Acct>"
-        '<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0.00</Amt>'
-        "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-19</Dt></Dt></Bal>"
-        f'<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">'
-        f"{abs(closing) / 100:.2f}</Amt><CdtDbtInd>{'CRDT' if closing >= 0 else 'DBIT'}"
-        "</CdtDbtInd><Dt><Dt>2026-11-19</Dt></Dt></Bal>"
-        + "".join(rows)
-        + "</Stmt></BkToCstmrStmt></Document>"
-    )
+        movements.append(Movement(-int(cents), day, day, ref, payer_iban=iban, reversal=True))
+    return write_camt053(
+        account_iban=CREDITOR_IBAN,
+        message_id="STMT-1",
+        statement_id="STMT-1-1",
+        created=dt.datetime(2026, 11, 19, 20, 0, tzinfo=dt.UTC),
+        day=day,
+        opening_cents=0,
+        movements=movements,
+    ).decode("utf-8")
 
 
 def _allocations(engine: Engine) -> dict[str, list[tuple[str, int, str]]]:
