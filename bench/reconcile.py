@@ -29,6 +29,7 @@ from sqlalchemy import text
 from riscossa.adapters.db.engine import build_engine
 from riscossa.adapters.db.schema import upgrade
 from riscossa.services.demo.codes import italian_iban, pagopa_notice, rf_reference
+from riscossa.services.demo.flow_writers import Movement, camt053
 from riscossa.services.flows import import_flow
 from riscossa.services.imports import import_file
 from riscossa.services.reconcile import reconcile
@@ -146,32 +147,21 @@ def write_inputs(
         else:
             remittance, payer = "bonifico", f"Pagatore Ignoto {p}"
         entries.append((cents, f"BNK{p:08d}", payer, payer_iban, remittance))
-    total = sum(e[0] for e in entries)
-    with statement.open("w", encoding="utf-8") as out:
-        out.write(
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
-            "<GrpHdr><MsgId>BENCH</MsgId><CreDtTm>2026-11-19T20:00:00</CreDtTm></GrpHdr>"
-            "<Stmt><Id>BENCH-1</Id><CreDtTm>2026-11-19T20:00:00</CreDtTm>"
-            f"<Acct><Id><IBAN>{CREDITOR_IBAN}</IBAN></Id></Acct>"
-            '<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0.00</Amt>'
-            "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-19</Dt></Dt></Bal>"
-            f'<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">'
-            f"{total // 100}.{total % 100:02d}</Amt>"
-            "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-19</Dt></Dt></Bal>"
+    day = dt.date(2026, 11, 19)
+    statement.write_bytes(
+        camt053(
+            account_iban=CREDITOR_IBAN,
+            message_id="BENCH",
+            statement_id="BENCH-1",
+            created=dt.datetime(2026, 11, 19, 20, 0, tzinfo=dt.UTC),
+            day=day,
+            opening_cents=0,
+            movements=[
+                Movement(cents, day, day, ref, payer_name=payer, payer_iban=iban, remittance=text)
+                for cents, ref, payer, iban, text in entries
+            ],
         )
-        for cents, ref, payer, payer_iban, remittance in entries:
-            account = (
-                f"<DbtrAcct><Id><IBAN>{payer_iban}</IBAN></Id></DbtrAcct>" if payer_iban else ""
-            )
-            out.write(
-                f'<Ntry><Amt Ccy="EUR">{cents // 100}.{cents % 100:02d}</Amt>'
-                "<CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-19</Dt></BookgDt>"
-                f"<ValDt><Dt>2026-11-19</Dt></ValDt><AcctSvcrRef>{ref}</AcctSvcrRef><NtryDtls>"
-                f"<TxDtls><RltdPties><Dbtr><Nm>{payer}</Nm></Dbtr>{account}</RltdPties>"
-                f"<RmtInf><Ustrd>{remittance}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
-            )
-        out.write("</Stmt></BkToCstmrStmt></Document>")
+    )
     return customers_csv, invoices_csv, statement
 
 
