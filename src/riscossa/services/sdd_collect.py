@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,64 +243,65 @@ def run_collection(
         seconds[name] = time.perf_counter() - clock
         clock = time.perf_counter()
 
-    with _published_on_commit(output), engine.begin() as conn:
-        lapse_mandates(conn, collection_date, now)
-        items = due_items(conn, collection_date)
-        lap("selection")
-        message_id = _message_id(conn, now)
-        if items.height == 0:
-            return CollectionResult(
-                None, message_id, None, file_format, collection_date, present, 0, 0, {}
-            )
-        collection_id = int(
-            conn.execute(
-                insert(t.sdd_collections)
-                .values(
-                    message_id=message_id,
-                    file_format=file_format,
-                    collection_date=collection_date,
-                    presentation_date=present,
-                    created_at=now,
-                    file_name=str(output)[-500:],
-                    items=items.height,
-                    total_cents=int(items.get_column("amount_cents").sum()),
+    # The file is built in a second thread while the database books the debits: both take
+    # tens of seconds on a million items, and SQLite and libxml2 leave the GIL for most of
+    # their work. It is written beside its final name and takes that name only once the
+    # bookkeeping has committed, so a failed run never leaves a file someone could send.
+    staged = output.with_name(output.name + ".staged")
+    try:
+        with engine.begin() as conn:
+            lapse_mandates(conn, collection_date, now)
+            items = due_items(conn, collection_date)
+            lap("selection")
+            message_id = _message_id(conn, now)
+            if items.height == 0:
+                return CollectionResult(
+                    None, message_id, None, file_format, collection_date, present, 0, 0, {}
                 )
-                .returning(t.sdd_collections.c.id)
-            ).scalar_one()
-        )
-        items = items.with_columns(
-            pl.format("R{}-{}", pl.lit(collection_id), pl.col("invoice_id")).alias("end_to_end_id")
-        )
-        # The file is built in a second thread while the database books the debits: both
-        # take tens of seconds on a million items, and SQLite and libxml2 leave the GIL for
-        # most of their work. The file only appears under its name once the bookkeeping
-        # succeeded, so a failed run never leaves a file someone could send to the bank.
-        staged = output.with_name(output.name + ".staged")
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            writing = pool.submit(
-                _timed,
-                write_collection_file,
-                staged,
-                items,
-                creditor,
-                message_id=message_id,
-                created=now,
-                collection_date=collection_date,
-                file_format=file_format,
-                cbi_xsd=cbi_xsd,
+            collection_id = int(
+                conn.execute(
+                    insert(t.sdd_collections)
+                    .values(
+                        message_id=message_id,
+                        file_format=file_format,
+                        collection_date=collection_date,
+                        presentation_date=present,
+                        created_at=now,
+                        file_name=str(output)[-500:],
+                        items=items.height,
+                        total_cents=int(items.get_column("amount_cents").sum()),
+                    )
+                    .returning(t.sdd_collections.c.id)
+                ).scalar_one()
             )
-            try:
+            items = items.with_columns(
+                pl.format("R{}-{}", pl.lit(collection_id), pl.col("invoice_id")).alias(
+                    "end_to_end_id"
+                )
+            )
+            # Leaving the pool waits for the file, whatever the bookkeeping did.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                writing = pool.submit(
+                    _timed,
+                    write_collection_file,
+                    staged,
+                    items,
+                    creditor,
+                    message_id=message_id,
+                    created=now,
+                    collection_date=collection_date,
+                    file_format=file_format,
+                    cbi_xsd=cbi_xsd,
+                )
                 _book_in_transit(conn, collection_id, items, collection_date, now)
                 lap("bookkeeping")
                 seconds["file"] = writing.result()
                 lap("file wait")
-                staged.replace(output)
-            except BaseException:
-                writing.cancel()
-                wait([writing])
-                staged.unlink(missing_ok=True)
-                raise
-    lap("commit")
+        lap("commit")
+        staged.replace(output)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
     by_sequence = dict(items.group_by("sequence_type").len().iter_rows())
     return CollectionResult(
         collection_id,
@@ -321,19 +321,6 @@ def _timed(function: Callable[..., object], *args: object, **kwargs: object) -> 
     start = time.perf_counter()
     function(*args, **kwargs)
     return time.perf_counter() - start
-
-
-@contextmanager
-def _published_on_commit(output: Path) -> Iterator[None]:
-    """Remove the collection file when the transaction that booked it does not commit."""
-    existed = output.exists()
-    before = output.stat().st_mtime_ns if existed else None
-    try:
-        yield
-    except BaseException:
-        if output.exists() and (not existed or output.stat().st_mtime_ns != before):
-            output.unlink()
-        raise
 
 
 def _message_id(conn: Connection, now: dt.datetime) -> str:
